@@ -1,0 +1,225 @@
+#include "http_transport.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/X509Certificate.h>
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "duration.h"
+#include "version.h"
+
+namespace tokend {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct PocoTransport::Impl {
+  NacosConfig config;
+  Poco::Net::Context::Ptr tls;  // null when no server is https
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool aborted = false;  // guarded by mu
+  int active_fd = -1;    // guarded by mu: the socket of the exchange in flight
+};
+
+namespace {
+
+// Shuts the socket of one exchange down at its deadline (or on Abort), so a
+// server that drips bytes cannot hold a login past request_timeout.
+class DeadlineWatchdog {
+ public:
+  DeadlineWatchdog(PocoTransport::Impl* impl, int fd, SteadyClock::time_point deadline)
+      : impl_(impl) {
+    {
+      std::lock_guard lock(impl_->mu);
+      impl_->active_fd = fd;
+      if (impl_->aborted) ::shutdown(fd, SHUT_RDWR);
+    }
+    thread_ = std::thread([this, fd, deadline] {
+      std::unique_lock lock(impl_->mu);
+      if (!impl_->cv.wait_until(lock, deadline, [this] { return done_ || impl_->aborted; })) {
+        fired_ = true;
+        ::shutdown(fd, SHUT_RDWR);
+      }
+    });
+  }
+  ~DeadlineWatchdog() {
+    {
+      std::lock_guard lock(impl_->mu);
+      done_ = true;
+      impl_->active_fd = -1;
+    }
+    impl_->cv.notify_all();
+    thread_.join();
+  }
+  bool fired() {
+    std::lock_guard lock(impl_->mu);
+    return fired_;
+  }
+
+ private:
+  PocoTransport::Impl* impl_;
+  std::thread thread_;
+  bool done_ = false;   // guarded by impl_->mu
+  bool fired_ = false;  // guarded by impl_->mu
+};
+
+Poco::Timespan Span(SteadyClock::duration d) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  return Poco::Timespan(std::max<int64_t>(us, 1000));
+}
+
+// OpenSSL's own matcher: SAN DNS names with wildcards, or IP SANs for addresses.
+bool CertificateMatchesHost(const Poco::Net::X509Certificate& cert, const std::string& host) {
+  X509* x = const_cast<X509*>(cert.certificate());
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1) {
+    return X509_check_ip_asc(x, host.c_str(), 0) == 1;
+  }
+  return X509_check_host(x, host.c_str(), host.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                         nullptr) == 1;
+}
+
+}  // namespace
+
+PocoTransport::PocoTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PocoTransport::~PocoTransport() = default;
+
+Result<std::unique_ptr<PocoTransport>> PocoTransport::Create(const NacosConfig& config) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  bool any_https = false;
+  for (const auto& s : config.servers) any_https |= s.https;
+  if (any_https) {
+    try {
+      Poco::Net::initializeSSL();
+      using Poco::Net::Context;
+      // VERIFY_STRICT: RELAXED skips the host-name check for loopback names.
+      impl->tls = new Context(Context::TLS_CLIENT_USE, config.ca_file,
+                              config.tls_verify ? Context::VERIFY_STRICT : Context::VERIFY_NONE, 9,
+                              config.ca_file.empty(), "HIGH:!aNULL:!eNULL:!MD5:!3DES:@STRENGTH");
+      impl->tls->requireMinimumProtocol(Context::PROTO_TLSV1_2);
+      // Never prompt on a console or accept silently: reject what does not verify.
+      Poco::Net::SSLManager::InvalidCertificateHandlerPtr reject(
+          new Poco::Net::RejectCertificateHandler(false));
+      Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, impl->tls);
+    } catch (const Poco::Exception& e) {
+      return Error{"nacos.ca_file: cannot set up TLS with '" +
+                   (config.ca_file.empty() ? std::string("the system CA store") : config.ca_file) +
+                   "': " + e.displayText()};
+    }
+  }
+  return std::unique_ptr<PocoTransport>(new PocoTransport(std::move(impl)));
+}
+
+void PocoTransport::Abort() {
+  std::lock_guard lock(impl_->mu);
+  impl_->aborted = true;
+  if (impl_->active_fd >= 0) ::shutdown(impl_->active_fd, SHUT_RDWR);
+  impl_->cv.notify_all();
+}
+
+Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::string& path,
+                                       const std::string& body) {
+  const NacosConfig& c = impl_->config;
+  const std::string where = server.Display();
+  const auto start = SteadyClock::now();
+  const auto deadline = start + c.request_timeout;
+  auto remaining = [&] { return deadline - SteadyClock::now(); };
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->aborted) return Error{where + ": not contacted, shutting down"};
+  }
+  std::optional<DeadlineWatchdog> watchdog;
+  try {
+    Poco::Net::SocketAddress address(server.host, server.port);
+    Poco::Net::StreamSocket socket;
+    auto connect_budget = std::min<SteadyClock::duration>(c.connect_timeout, remaining());
+    socket.connect(address, Span(connect_budget));
+    watchdog.emplace(impl_.get(), socket.impl()->sockfd(), deadline);
+    socket.setReceiveTimeout(Span(remaining()));
+    socket.setSendTimeout(Span(remaining()));
+    socket.setNoDelay(true);
+
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (server.https) {
+      if (!impl_->tls) return Error{where + ": TLS is not set up"};
+      auto tls = Poco::Net::SecureStreamSocket::attach(socket, server.host, impl_->tls);
+      if (c.tls_verify && !CertificateMatchesHost(tls.peerCertificate(), server.host)) {
+        return Error{where + ": TLS certificate does not match host name '" + server.host + "'"};
+      }
+      session = std::make_unique<Poco::Net::HTTPSClientSession>(tls);
+    } else {
+      session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
+    }
+    session->setTimeout(Span(remaining()));
+    session->setKeepAlive(false);
+
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setHost(server.host, server.port);
+    request.setContentType("application/x-www-form-urlencoded");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.set("Accept", "application/json");
+    request.set("User-Agent", std::string("nacos-tokend/") + kVersion);
+    request.setKeepAlive(false);
+    std::ostream& out = session->sendRequest(request);
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    out.flush();
+    if (!out) return Error{where + ": connection lost while sending the login request"};
+
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    answer.content_type = response.getContentType();
+    if (response.hasContentLength() &&
+        response.getContentLength64() > static_cast<int64_t>(kMaxAnswerBytes)) {
+      return Error{where + ": HTTP " + std::to_string(answer.status) + " answer of " +
+                   std::to_string(response.getContentLength64()) + " bytes refused (limit " +
+                   std::to_string(kMaxAnswerBytes) + ")"};
+    }
+    char buf[4096];
+    while (in) {
+      in.read(buf, sizeof buf);
+      answer.body.append(buf, static_cast<size_t>(in.gcount()));
+      if (answer.body.size() > kMaxAnswerBytes) {
+        return Error{where + ": HTTP " + std::to_string(answer.status) + " answer longer than " +
+                     std::to_string(kMaxAnswerBytes) + " bytes refused"};
+      }
+    }
+    if (watchdog->fired()) {
+      return Error{where + ": no complete answer within nacos.request_timeout (" +
+                   FormatDuration(c.request_timeout) + ")"};
+    }
+    if (response.hasContentLength() &&
+        static_cast<int64_t>(answer.body.size()) != response.getContentLength64()) {
+      return Error{where + ": answer cut short (" + std::to_string(answer.body.size()) + " of " +
+                   std::to_string(response.getContentLength64()) + " bytes)"};
+    }
+    return answer;
+  } catch (const Poco::Exception& e) {
+    if (watchdog && watchdog->fired()) {
+      return Error{where + ": no complete answer within nacos.request_timeout (" +
+                   FormatDuration(c.request_timeout) + ")"};
+    }
+    return Error{where + ": " + e.displayText()};
+  } catch (const std::exception& e) {
+    return Error{where + ": " + e.what()};
+  }
+}
+
+}  // namespace tokend
