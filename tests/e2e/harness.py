@@ -1,0 +1,277 @@
+"""End-to-end harness: runs the real nacos-tokend and nacos-token binaries against the fake
+Nacos, each test in its own temporary directory and ports. Standard library only.
+
+Binaries come from the environment (ctest sets them): TOKEND, TOKEN_CLI, FAKE_NACOS.
+Waiting is always a bounded poll (`wait_until`), never a bare sleep.
+"""
+
+from __future__ import annotations
+
+import atexit
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+from fake_nacos import FakeNacos
+
+TOKEND = os.environ.get("TOKEND", "build/src/nacos-tokend")
+TOKEN_CLI = os.environ.get("TOKEN_CLI", "build/src/nacos-token")
+FAKE_NACOS = os.environ.get("FAKE_NACOS", "build/tests/fake_nacos/fake-nacos")
+
+# A password that must never show up in any log or file the daemon writes.
+PASSWORD = "CANARY-PW-" + os.urandom(6).hex() + "&=%+ é"
+
+_daemons: "set[Daemon]" = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for d in list(_daemons):
+        d.kill()
+
+
+def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02, what: str = "condition"):
+    """Polls `predicate` until it returns a truthy value (returned) or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def read_file(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float = 5.0):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
+
+
+def socket_request(path: str, method: str = "GET", target: str = "/v1/token",
+                   timeout: float = 5.0) -> tuple[int, dict, str]:
+    conn = UnixHTTPConnection(path, timeout)
+    try:
+        conn.request(method, target)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        conn.close()
+
+
+def run_cli(args: list[str], timeout: float = 30.0, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([TOKEN_CLI] + args, capture_output=True, text=True, timeout=timeout,
+                          **kwargs)
+
+
+class Daemon:
+    """One nacos-tokend process with its configuration given by -D defines."""
+
+    def __init__(self, workdir: str, servers: list[str], **settings):
+        self.workdir = workdir
+        self.token_path = settings.pop("token_path", os.path.join(workdir, "run", "token"))
+        self.socket_path = settings.pop("socket_path", os.path.join(workdir, "run", "tokend.sock"))
+        self.password_file = settings.pop("password_file", os.path.join(workdir, "password"))
+        self.env = settings.pop("env", None)
+        self.args = settings.pop("args", [])
+        self.config_file = settings.pop("config_file", None)
+        self.umask = settings.pop("umask", None)
+        self.preexec = settings.pop("preexec", None)
+        os.makedirs(os.path.dirname(self.token_path), mode=0o750, exist_ok=True)
+        self.defines = {
+            "nacos.servers": ", ".join(servers),
+            "nacos.username": "nacos",
+            "nacos.password_file": self.password_file,
+            "nacos.request_timeout": "3s",
+            "nacos.connect_timeout": "1s",
+            "refresh.retry_min": "200ms",
+            "refresh.retry_max": "1s",
+            "file.path": self.token_path,
+            "socket.path": self.socket_path,
+            "log.level": "debug",
+        }
+        for key, value in settings.items():
+            self.defines[key.replace("__", ".")] = str(value)
+        if not os.path.exists(self.password_file):
+            write_secret(self.password_file, PASSWORD)
+        self.log_path = os.path.join(workdir, f"tokend-{id(self)}.log")
+        self.process: subprocess.Popen | None = None
+
+    def command(self, extra: list[str] | None = None) -> list[str]:
+        cmd = [TOKEND]
+        if self.config_file:
+            cmd += ["--config", self.config_file]
+        for key, value in self.defines.items():
+            cmd += ["-D", f"{key}={value}"]
+        return cmd + self.args + (extra or [])
+
+    def _preexec(self):
+        if self.umask is not None:
+            os.umask(self.umask)
+        if self.preexec:
+            self.preexec()
+
+    def start(self) -> "Daemon":
+        self.log_handle = open(self.log_path, "ab")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        self.process = subprocess.Popen(self.command(), stdout=self.log_handle,
+                                        stderr=self.log_handle, env=env,
+                                        preexec_fn=self._preexec, pass_fds=())
+        _daemons.add(self)
+        return self
+
+    def run_once(self, timeout: float = 30.0) -> subprocess.CompletedProcess:
+        return subprocess.run(self.command(["--once"]), capture_output=True, text=True,
+                              timeout=timeout, preexec_fn=self._preexec)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def signal(self, signo: int) -> None:
+        self.process.send_signal(signo)
+
+    def stop(self, timeout: float = 5.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            rc = self.process.wait(timeout)
+        finally:
+            self.kill()
+        return rc
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        _daemons.discard(self)
+        if getattr(self, "log_handle", None):
+            self.log_handle.close()
+
+    def log(self) -> str:
+        return read_file(self.log_path) or ""
+
+    def wait_log(self, pattern: str, timeout: float = 10.0, count: int = 1) -> str:
+        regex = re.compile(pattern)
+        return wait_until(lambda: len(regex.findall(self.log())) >= count and self.log(),
+                          timeout, what=f"log line /{pattern}/ x{count}\n--- log ---\n"
+                          + self.log()[-3000:])
+
+    def token(self) -> str | None:
+        return read_file(self.token_path)
+
+    def wait_token(self, timeout: float = 10.0, different_from: str | None = None) -> str:
+        return wait_until(lambda: (t := self.token()) and t != different_from and t,
+                          timeout, what="token file")
+
+    def request(self, method: str = "GET", target: str = "/v1/token", timeout: float = 5.0):
+        return socket_request(self.socket_path, method, target, timeout)
+
+    def __enter__(self) -> "Daemon":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.kill()
+
+
+def write_secret(path: str, content: str, mode: int = 0o600) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content + "\n")
+    os.chmod(path, mode)
+
+
+def make_certificates(directory: str) -> dict:
+    """A private CA, a server certificate for 127.0.0.1/localhost, one for nacos.example only,
+    and an untrusted self-signed one. Returns their paths."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=directory)
+
+    paths = {}
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=tokend test CA")
+    for name, san in (("good", "IP:127.0.0.1,DNS:localhost"), ("wrongname", "DNS:nacos.example")):
+        run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/CN={name}")
+        with open(os.path.join(directory, f"{name}.ext"), "w") as ext:
+            ext.write(f"subjectAltName={san}\n")
+        run("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+        paths[name] = (os.path.join(directory, f"{name}.pem"), os.path.join(directory, f"{name}.key"))
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "self.key", "-out",
+        "self.pem", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+        "subjectAltName=IP:127.0.0.1")
+    paths["self"] = (os.path.join(directory, "self.pem"), os.path.join(directory, "self.key"))
+    paths["ca"] = os.path.join(directory, "ca.pem")
+    return paths
+
+
+class TokendTestCase(unittest.TestCase):
+    """Gives each test a private temp dir (mode 0700) and cleans up processes and files."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="tokend-e2e-")
+        os.chmod(self.dir, 0o700)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.password_file = os.path.join(self.dir, "password")
+        write_secret(self.password_file, PASSWORD)
+        self.daemons: list[Daemon] = []
+        self.addCleanup(self._stop_all)
+
+    def _stop_all(self):
+        for d in self.daemons:
+            d.kill()
+            self.assert_no_secrets(d.log())
+
+    def fake_nacos(self, **options) -> FakeNacos:
+        options.setdefault("password", PASSWORD)
+        nacos = FakeNacos(FAKE_NACOS, self.dir, **options).start()
+        self.addCleanup(nacos.stop)
+        return nacos
+
+    def daemon(self, servers: list[str], start: bool = True, **settings) -> Daemon:
+        settings.setdefault("password_file", self.password_file)
+        d = Daemon(self.dir, servers, **settings)
+        self.daemons.append(d)
+        return d.start() if start else d
+
+    def assert_no_secrets(self, text: str, tokens: list[str] = ()):
+        self.assertNotIn(PASSWORD, text)
+        self.assertNotIn(PASSWORD.split("&")[0], text)
+        for t in tokens:
+            if t:
+                self.assertNotIn(t, text)
+
+    def assert_mode(self, path: str, mode: int):
+        self.assertEqual(stat.S_IMODE(os.lstat(path).st_mode), mode, path)
+
+    def assert_token_accepted(self, nacos: FakeNacos, token: str):
+        status, body = nacos.api_get(token)
+        self.assertEqual(status, 200, body)
+
+
+def main():
+    unittest.main(verbosity=2)

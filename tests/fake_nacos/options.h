@@ -1,0 +1,49 @@
+// Command line of fake-nacos.
+#ifndef TESTS_FAKE_NACOS_OPTIONS_H_
+#define TESTS_FAKE_NACOS_OPTIONS_H_
+
+#include <Poco/Net/SocketAddress.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fault.h"
+#include "flavor.h"
+#include "login_routes.h"
+#include "token_service.h"
+
+namespace fake_nacos {
+
+inline constexpr char kDefaultSecret[] = "VGhpc0lzTXlDdXN0b21TZWNyZXRLZXkwMTIzNDU2Nzg=";
+
+struct Options {
+  Poco::Net::SocketAddress listen{"127.0.0.1", 0};
+  std::string port_file;
+  std::string control_port_file;
+  std::string context_path = "/nacos";
+  ApiMode api = ApiMode::kBoth;
+  Flavor flavor = Flavor::k3;
+  std::string user = "nacos";
+  std::string password = "nacos";
+  int64_t ttl_seconds = 18000;
+  TtlMode ttl_mode = TtlMode::kRemaining;
+  bool cache = false;
+  std::string key;  // Decoded secret.
+  std::string tls_cert;
+  std::string tls_key;
+  Fault fault;
+  int64_t max_lifetime_seconds = 900;
+  std::string log_file;
+  std::optional<int64_t> fixed_now;  // Hidden test flag --fixed-now EPOCH.
+};
+
+// Parses argv; throws std::invalid_argument with a message naming the bad flag. Accepts
+// "--flag value" and "--flag=value". Reads --password-file (one trailing newline stripped).
+Options ParseOptions(int argc, char** argv);
+
+const char* UsageText();
+
+}  // namespace fake_nacos
+
+#endif  // TESTS_FAKE_NACOS_OPTIONS_H_
