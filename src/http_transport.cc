@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureStreamSocket.h>
@@ -161,7 +160,9 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
       if (c.tls_verify && !CertificateMatchesHost(tls.peerCertificate(), server.host)) {
         return Error{where + ": TLS certificate does not match host name '" + server.host + "'"};
       }
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(tls);
+      // A plain HTTPClientSession over the secure socket: HTTPSClientSession's
+      // constructor from a socket tries to set the port of a connected session.
+      session = std::make_unique<Poco::Net::HTTPClientSession>(tls);
     } else {
       session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
     }

@@ -1,0 +1,105 @@
+"""Nacos misbehaving: every bad answer is a failed login that names the server, the status and
+what was wrong, keeps the good token, and is bounded in time and memory (issue 2)."""
+
+import os
+import time
+
+from harness import TokendTestCase, main, wait_until
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+class FaultTest(TokendTestCase):
+    def start_with_token(self, **settings):
+        nacos = self.fake_nacos(ttl=3600)
+        d = self.daemon([nacos.server_entry], **settings)
+        token = d.wait_token()
+        return nacos, d, token
+
+    def force_login(self, d, count=1):
+        d.signal(10)  # SIGUSR1
+
+    def test_bad_answers_never_replace_a_good_token(self):
+        # Slow retries, so the token can only change by a (forced) login that succeeded.
+        nacos, d, token = self.start_with_token(refresh__retry_min="30s", refresh__retry_max="60s")
+        cases = {
+            "malformed": r"HTTP 200 but the answer is not valid JSON",
+            "nonjson": r"HTTP 200 but the answer is not JSON \(Content-Type text/html",
+            "missing_token": r"HTTP 200 but accessToken is missing",
+            "empty_token": r"HTTP 200 but accessToken is empty",
+            "bad_ttl": r"HTTP 200 but tokenTtl is a string",
+            "negative_ttl": r"HTTP 200 but tokenTtl is not positive",
+            "zero_ttl": r"HTTP 200 but tokenTtl is not positive",
+            "500": r"HTTP 500: \"caused: java.lang.NullPointerException;\"",
+            "503": r"HTTP 503",
+            "reset": r"login failed: http://127\.0\.0\.1:\d+: .*(reset|Connection|closed|I/O)",
+            "token:bad token": r"HTTP 200 but accessToken has a space",
+        }
+        for mode, pattern in cases.items():
+            with self.subTest(mode=mode):
+                nacos.fault(mode, count=1)
+                before = d.log().count("login failed")
+                self.force_login(d)
+                wait_until(lambda: d.log().count("login failed") > before, 5,
+                           what=f"failure for {mode}\n" + d.log()[-2000:])
+                if pattern:
+                    self.assertRegex(d.log(), r"login failed: http://127\.0\.0\.1:\d+ \(v3 "
+                                     r"/nacos/v3/auth/user/login\): " + pattern
+                                     if not mode == "reset" else pattern)
+                self.assertEqual(d.token(), token)
+                self.assertEqual(d.request()[2], token)
+                self.assert_token_accepted(nacos, d.token())
+        self.assert_no_secrets(d.log(), [token])
+
+    def test_drip_is_cut_at_request_timeout(self):
+        nacos, d, token = self.start_with_token(nacos__request_timeout="2s")
+        nacos.fault("drip", count=1)
+        started = time.monotonic()
+        self.force_login(d)
+        d.wait_log(r"no complete answer within nacos.request_timeout \(2s\)", timeout=8)
+        self.assertLess(time.monotonic() - started, 4.0)
+        self.assertEqual(d.token(), token)
+
+    def test_hang_is_cut_at_request_timeout(self):
+        nacos, d, token = self.start_with_token(nacos__request_timeout="1500ms")
+        nacos.fault("hang", count=1)
+        started = time.monotonic()
+        self.force_login(d)
+        d.wait_log(r"login failed: http://127\.0\.0\.1:\d+: .*(request_timeout|Timeout)", timeout=6)
+        self.assertLess(time.monotonic() - started, 3.5)
+        status, _, body = d.request()  # the socket answers while the login hangs
+        self.assertEqual((status, body), (200, token))
+
+    def test_huge_answer_is_refused_without_being_held(self):
+        nacos, d, token = self.start_with_token()
+        before = rss_kib(d.pid)
+        nacos.fault("huge", count=1)
+        self.force_login(d)
+        d.wait_log(r"answer of 67108864 bytes refused \(limit 65536\)")
+        self.assertLess(rss_kib(d.pid) - before, 4096)
+        self.assertEqual(d.token(), token)
+
+    def test_redirect_is_not_followed(self):
+        nacos, d, token = self.start_with_token()
+        logins = nacos.stats()["logins"]
+        nacos.fault("redirect", count=1)
+        self.force_login(d)
+        d.wait_log(r"HTTP 302, a redirect \(not followed: the password stays here\)")
+        self.assertEqual(d.token(), token)
+        # One request to the redirecting server, one healthy retry; nothing went elsewhere.
+        wait_until(lambda: nacos.stats()["logins"] >= logins + 2, 5)
+
+    def test_auth_disabled_token_is_published_as_is(self):
+        nacos = self.fake_nacos(fault="auth_disabled")
+        d = self.daemon([nacos.server_entry])
+        self.assertEqual(d.wait_token(), "AUTH_DISABLED")
+
+
+if __name__ == "__main__":
+    main()
