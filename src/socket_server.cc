@@ -72,7 +72,13 @@ struct Connection {
   int requests = 0;
   uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
   bool want_write = false;
+  bool lingering = false;  // answered and shut down for writing; draining until the peer closes
 };
+
+// After the last answer, half-close and drain what the peer still sends:
+// closing with unread input would reset the connection and could destroy the
+// answer before the peer read it.
+constexpr MonoDuration kLinger = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -308,6 +314,14 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     if (w.conns.find(fd) == w.conns.end()) return;
   }
   if (!(events & (EPOLLIN | EPOLLRDHUP))) return;
+  if (c.lingering) {
+    char sink[4096];
+    ssize_t n;
+    while ((n = ::read(fd, sink, sizeof sink)) > 0) {
+    }
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) CloseConn(w, fd);
+    return;
+  }
   if (c.close_after_write) return;  // ignore anything after a final answer
   char buf[4096];
   for (;;) {
@@ -410,7 +424,12 @@ void SocketServer::Impl::Flush(Worker& w, Connection& c) {
     epoll_ctl(w.epoll, EPOLL_CTL_MOD, c.fd, &ev);
     c.want_write = false;
   }
-  if (c.close_after_write) return CloseConn(w, c.fd);
+  if (c.close_after_write) {
+    ::shutdown(c.fd, SHUT_WR);
+    c.lingering = true;
+    c.deadline = clock->Now() + kLinger;
+    return;
+  }
   if (!c.in.empty()) Process(w, c);  // pipelined requests
 }
 
@@ -431,7 +450,9 @@ void SocketServer::Impl::Sweep(Worker& w) {
     auto it = w.conns.find(fd);
     if (it == w.conns.end()) continue;
     Connection& c = it->second;
-    if (c.waiting_refresh) {
+    if (c.lingering) {
+      CloseConn(w, fd);
+    } else if (c.waiting_refresh) {
       c.waiting_refresh = false;
       Respond(w, c, ErrorResponse(504, "the login is taking too long"), ApiPath::kRefresh, false);
     } else if (!c.in.empty() && c.out.empty()) {
