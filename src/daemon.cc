@@ -260,13 +260,21 @@ void Daemon::SaveState() {
 
 void Daemon::RestoreState(MonoTime now) {
   std::ifstream in(StatePath());
-  if (!in) return;
+  if (!in) {
+    if (token_file_) (void)token_file_->Remove();  // no lifetime known: not servable
+    return;
+  }
   std::stringstream text;
   text << in.rdbuf();
   std::string content = text.str();
   auto token = ParseTokenState(content, boot_id_, config_.nacos.username, now, clock_->WallNow());
   WipeMemory(content.data(), content.size());
-  if (!token) return;
+  if (!token) {
+    // Whatever the previous run left is expired or not ours: never serve it.
+    if (token_file_) (void)token_file_->Remove();
+    (void)state_file_->Remove();
+    return;
+  }
   auto current = store_.Set(std::move(*token));
   next_login_ = policy_.NextRefresh(now, current->obtained, current->expires, Uniform());
   LogInfo("reusing the token saved by the previous run (" + TokenFingerprint(current->value) +
