@@ -206,10 +206,7 @@ void Daemon::OnLoginSuccess(MonoTime now, LoginSuccess& success) {
           FormatDuration(next_login_ - now));
   Publish(now);
   SaveState();
-  if (!ready_sent_ && (!token_file_ || !file_dirty_)) {
-    notifier_.Ready();
-    ready_sent_ = true;
-  }
+  MaybeReady(now);
 }
 
 void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error) {
@@ -238,15 +235,40 @@ void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& e
 
 void Daemon::Publish(MonoTime now) {
   auto token = store_.Valid(now);
-  if (!token_file_ || !token) return;
+  if (!token_file_ || !token) {
+    file_dirty_ = false;
+    return;
+  }
   Status s = token_file_->Publish(RenderTokenFile(config_.file.format, *token, now));
   if (!s) {
-    LogError(s.error());
+    // Retry with backoff; say it once per distinct error, not once per attempt.
+    ++file_failures_;
+    MonoDuration delay =
+        std::min<MonoDuration>(config_.refresh.retry_max,
+                               config_.refresh.retry_min * (1LL << std::min(file_failures_, 20)));
+    next_publish_ = now + delay;
+    std::string message = s.error() + "; retrying in " + FormatDuration(delay);
+    if (file_failures_ == 1 || s.error() != last_file_error_)
+      LogError(message);
+    else
+      LogDebug(message);
+    last_file_error_ = s.error();
     file_dirty_ = true;
     return;
   }
-  if (file_dirty_) LogInfo(config_.file.path + ": published again");
+  if (file_failures_ > 0) {
+    LogInfo(config_.file.path + ": published again after " + std::to_string(file_failures_) +
+            " failed attempt(s)");
+  }
+  file_failures_ = 0;
+  last_file_error_.clear();
   file_dirty_ = false;
+}
+
+void Daemon::MaybeReady(MonoTime now) {
+  if (ready_sent_ || !store_.Valid(now) || (token_file_ && file_dirty_)) return;
+  notifier_.Ready();
+  ready_sent_ = true;
 }
 
 void Daemon::SaveState() {
@@ -281,8 +303,7 @@ void Daemon::RestoreState(MonoTime now) {
           "), valid for " + FormatDuration(current->expires - now) + "; next refresh in " +
           FormatDuration(next_login_ - now));
   Publish(now);
-  notifier_.Ready();
-  ready_sent_ = true;
+  MaybeReady(now);
 }
 
 void Daemon::ExpireIfDue(MonoTime now) {
@@ -360,7 +381,10 @@ void Daemon::Reload(MonoTime now) {
   if (file_changed && token_file_ && next.file.path != config_.file.path) {
     (void)token_file_->Remove();
   }
-  if (file_changed) file_dirty_ = true;
+  if (file_changed) {
+    file_dirty_ = true;
+    next_publish_ = now;
+  }
   SetLogLevel(next.log_level);
   policy_ = RefreshPolicy(next.refresh);
   if (relogin) login_ = next_login;
@@ -463,7 +487,8 @@ int Daemon::Run() {
     }
     ExpireIfDue(now);
     if (!login_in_flight_ && now >= next_login_) StartLogin(now);
-    if (file_dirty_ && !login_in_flight_) Publish(now);
+    if (file_dirty_ && !login_in_flight_ && now >= next_publish_) Publish(now);
+    MaybeReady(now);
     UpdateStatus(now);
     notifier_.MaybePing(now);
 
@@ -471,7 +496,7 @@ int Daemon::Run() {
     if (!login_in_flight_) wake = std::min(wake, next_login_);
     if (auto t = store_.Current()) wake = std::min(wake, t->expires);
     if (notifier_.watchdog_enabled()) wake = std::min(wake, notifier_.next_ping());
-    if (file_dirty_) wake = std::min(wake, now + config_.refresh.retry_min);
+    if (file_dirty_) wake = std::min(wake, next_publish_);
     MonoDuration wait = std::max(MonoDuration(0), wake - now);
     int timeout_ms = static_cast<int>(std::min<int64_t>(wait.count() + 1, 24 * 3600 * 1000));
 

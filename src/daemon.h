@@ -75,6 +75,7 @@ class Daemon {
   void OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error);
   void ExpireIfDue(MonoTime now);
   void Publish(MonoTime now);
+  void MaybeReady(MonoTime now);
   void SaveState();
   void RestoreState(MonoTime now);
   void Reload(MonoTime now);
@@ -111,7 +112,10 @@ class Daemon {
   MonoTime next_login_;
   int failures_ = 0;
   std::string last_error_;
-  bool file_dirty_ = false;  // the last publication failed; retry it
+  bool file_dirty_ = false;  // the file does not hold the current token; publish at next_publish_
+  int file_failures_ = 0;
+  MonoTime next_publish_;
+  std::string last_file_error_;
   bool ready_sent_ = false;
   MonoTime last_forced_start_{MonoDuration(-1'000'000'000)};
 

@@ -101,5 +101,35 @@ class FaultTest(TokendTestCase):
         self.assertEqual(d.wait_token(), "AUTH_DISABLED")
 
 
+class FileFaultTest(TokendTestCase):
+    def test_read_only_directory_keeps_the_old_file_and_recovers(self):
+        # As an ordinary user, so that directory permissions apply (root ignores them).
+        nobody = 65534
+        nacos = self.fake_nacos(ttl=3)
+        os.chmod(self.dir, 0o711)
+        run = os.path.join(self.dir, "run")
+        os.makedirs(run, 0o750, exist_ok=True)
+        os.chown(run, nobody, nobody)
+        os.chown(self.password_file, nobody, nobody)
+
+        def drop():
+            os.setgroups([])
+            os.setgid(nobody)
+            os.setuid(nobody)
+
+        d = self.daemon([nacos.server_entry], preexec=drop, refresh__retry_max="1s")
+        token = d.wait_token()
+        os.chmod(run, 0o550)
+        d.wait_log(rf"<3>{run}/token: cannot create a temporary file in {run}: Permission denied; "
+                   r"retrying in", timeout=6)
+        self.assertEqual(d.token(), token)  # the previous file, intact
+        self.assertEqual([n for n in os.listdir(run) if ".tmp." in n], [])
+        os.chmod(run, 0o750)
+        d.wait_log(r"<6>.*/token: published again after \d+ failed attempt", timeout=6)
+        fresh = d.token()
+        self.assertNotEqual(fresh, token)
+        self.assert_token_accepted(nacos, fresh)
+
+
 if __name__ == "__main__":
     main()
