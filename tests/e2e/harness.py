@@ -30,6 +30,9 @@ FAKE_NACOS = os.environ.get("FAKE_NACOS", "build/tests/fake_nacos/fake-nacos")
 # A password that must never show up in any log or file the daemon writes.
 PASSWORD = "CANARY-PW-" + os.urandom(6).hex() + "&=%+ é"
 
+# Every token fake-nacos signs starts with this (base64url of {"alg":"HS256"}).
+JWT_HEADER = "eyJhbGciOiJIUzI1NiJ9."
+
 _daemons: "set[Daemon]" = set()
 
 
@@ -242,9 +245,19 @@ class TokendTestCase(unittest.TestCase):
         self.addCleanup(self._stop_all)
 
     def _stop_all(self):
+        # Secrets hygiene, for every test: no password and no token in any daemon log (tokens
+        # from the fake all start with this JWT header), and no file the daemon wrote readable
+        # by other users.
         for d in self.daemons:
             d.kill()
-            self.assert_no_secrets(d.log())
+            log = d.log()
+            self.assert_no_secrets(log)
+            self.assertNotIn(JWT_HEADER, log, "a token appeared in the daemon's log")
+            for directory in {os.path.dirname(d.token_path), os.path.dirname(d.socket_path)}:
+                for name in os.listdir(directory) if os.path.isdir(directory) else []:
+                    path = os.path.join(directory, name)
+                    if os.path.isfile(path) and not os.path.islink(path):
+                        self.assertEqual(os.lstat(path).st_mode & 0o007, 0, path)
 
     def fake_nacos(self, **options) -> FakeNacos:
         options.setdefault("password", PASSWORD)

@@ -200,6 +200,7 @@ class SocketTest(TokendTestCase):
         os.unlink(path)
         with open(path, "w") as f:
             f.write("precious")
+        os.chmod(path, 0o600)
         d2 = self.daemon([nacos.server_entry], socket_path=path)
         self.assertNotEqual(d2.process.wait(5), 0)
         self.assertIn("exists and is not a socket; not touching it", d2.log())
