@@ -33,6 +33,9 @@ PASSWORD = "CANARY-PW-" + os.urandom(6).hex() + "&=%+ é"
 # Every token fake-nacos signs starts with this (base64url of {"alg":"HS256"}).
 JWT_HEADER = "eyJhbGciOiJIUzI1NiJ9."
 
+# A sanitized build (.ci/sanitize) prints one of these when it finds a bug.
+SANITIZER_REPORT = r"(AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:)"
+
 _daemons: "set[Daemon]" = set()
 
 
@@ -253,6 +256,7 @@ class TokendTestCase(unittest.TestCase):
             log = d.log()
             self.assert_no_secrets(log)
             self.assertNotIn(JWT_HEADER, log, "a token appeared in the daemon's log")
+            self.assertNotRegex(log, SANITIZER_REPORT, "the sanitizers reported a problem")
             for directory in {os.path.dirname(d.token_path), os.path.dirname(d.socket_path)}:
                 for name in os.listdir(directory) if os.path.isdir(directory) else []:
                     path = os.path.join(directory, name)

@@ -1,0 +1,67 @@
+#include "fuzz_targets.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config.h"
+#include "duration.h"
+#include "http_request.h"
+#include "ini.h"
+#include "jwt.h"
+#include "login_answer.h"
+#include "socket_api.h"
+
+namespace tokend::fuzz {
+namespace {
+
+std::string_view View(const uint8_t* data, size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+const std::string& NoMetrics(void*) {
+  static const std::string empty;
+  return empty;
+}
+
+}  // namespace
+
+void LoginAnswer(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  static const int kStatuses[] = {200, 200, 200, 200, 302, 401, 403, 404, 410, 500, 503};
+  int status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
+  std::string_view body = View(data + 1, size - 1);
+  auto r = ParseLoginAnswer(status, data[0] & 0x80 ? "text/html" : "application/json", body, "pw");
+  if (auto* ok = std::get_if<tokend::LoginAnswer>(&r)) {
+    if (!TokenProblem(ok->token).empty() || !(ok->ttl_seconds > 0)) __builtin_trap();
+  }
+}
+
+void Config(const uint8_t* data, size_t size) {
+  std::vector<std::string> problems;
+  IniValues values = ParseIni(View(data, size), "fuzz.ini", &problems);
+  (void)ParseConfig(values, &problems);
+  for (const auto& [key, value] : values) (void)ParseDuration(value.value);
+}
+
+void SocketRequest(const uint8_t* data, size_t size) {
+  std::string_view input = View(data, size);
+  ApiSnapshot state;
+  state.problem = "fuzzing";
+  while (!input.empty()) {
+    HttpRequest request;
+    ParseOutcome o = ParseHttpRequest(input, &request);
+    if (o.status != ParseStatus::kComplete) break;
+    if (o.consumed == 0 || o.consumed > input.size()) __builtin_trap();
+    HttpResponse r = RouteRequest(request, state, NoMetrics, nullptr);
+    (void)SerializeResponse(r, request.keep_alive, request.method == "HEAD");
+    input.remove_prefix(o.consumed);
+  }
+}
+
+void JwtExpiry(const uint8_t* data, size_t size) {
+  auto exp = tokend::JwtExpiry(View(data, size));
+  if (exp && *exp <= 0) __builtin_trap();
+}
+
+}  // namespace tokend::fuzz
