@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <condition_variable>
+#include <future>
 #include <thread>
 
 #include "duration.h"
@@ -92,6 +93,32 @@ bool CertificateMatchesHost(const Poco::Net::X509Certificate& cert, const std::s
                          nullptr) == 1;
 }
 
+bool IsIpLiteral(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// getaddrinfo cannot be cancelled, so a name is looked up on a detached thread
+// and waited for until the deadline: a dead resolver cannot hold a login
+// longer than request_timeout (the lookup then finishes, unused, on its own).
+Result<Poco::Net::SocketAddress> Resolve(const ServerEndpoint& server,
+                                         SteadyClock::time_point deadline) {
+  if (IsIpLiteral(server.host)) return Poco::Net::SocketAddress(server.host, server.port);
+  auto task = std::make_shared<std::packaged_task<Poco::Net::SocketAddress()>>(
+      [host = server.host, port = server.port] { return Poco::Net::SocketAddress(host, port); });
+  std::future<Poco::Net::SocketAddress> result = task->get_future();
+  std::thread([task] { (*task)(); }).detach();
+  if (result.wait_until(deadline) != std::future_status::ready) {
+    return Error{server.Display() + ": looking up '" + server.host +
+                 "' did not finish within nacos.request_timeout"};
+  }
+  try {
+    return result.get();
+  } catch (const Poco::Exception& e) {
+    return Error{server.Display() + ": cannot resolve '" + server.host + "': " + e.displayText()};
+  }
+}
+
 }  // namespace
 
 PocoTransport::PocoTransport(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -144,10 +171,11 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
   }
   std::optional<DeadlineWatchdog> watchdog;
   try {
-    Poco::Net::SocketAddress address(server.host, server.port);
+    Result<Poco::Net::SocketAddress> address = Resolve(server, deadline);
+    if (!address) return Error{address.error()};
     Poco::Net::StreamSocket socket;
     auto connect_budget = std::min<SteadyClock::duration>(c.connect_timeout, remaining());
-    socket.connect(address, Span(connect_budget));
+    socket.connect(*address, Span(connect_budget));
     watchdog.emplace(impl_.get(), socket.impl()->sockfd(), deadline);
     socket.setReceiveTimeout(Span(remaining()));
     socket.setSendTimeout(Span(remaining()));

@@ -100,6 +100,30 @@ class FaultTest(TokendTestCase):
         d = self.daemon([nacos.server_entry])
         self.assertEqual(d.wait_token(), "AUTH_DISABLED")
 
+    def test_a_silent_resolver_cannot_hold_a_login_past_request_timeout(self):
+        # The daemon's own mount namespace sees a resolv.conf naming a DNS server that never
+        # answers; the login must still end at request_timeout.
+        import socket as socketlib
+        import subprocess
+        dns = socketlib.socket(socketlib.AF_INET, socketlib.SOCK_DGRAM)
+        dns.bind(("127.0.0.2", 53))
+        self.addCleanup(dns.close)
+        resolv = os.path.join(self.dir, "resolv.conf")
+        with open(resolv, "w") as f:
+            f.write("nameserver 127.0.0.2\noptions timeout:30 attempts:3\n")
+        d = self.daemon(["nacos.tokend-test.invalid:8848"], start=False,
+                        nacos__request_timeout="1500ms")
+        inner = " ".join("'" + a + "'" for a in d.command())
+        log = open(d.log_path, "ab")
+        proc = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                                 f"mount --bind '{resolv}' /etc/resolv.conf && exec {inner}"],
+                                stdout=log, stderr=log)
+        self.addCleanup(lambda: (proc.kill(), proc.wait(), log.close()))
+        started = time.monotonic()
+        d.wait_log(r"looking up 'nacos.tokend-test.invalid' did not finish within "
+                   r"nacos.request_timeout", timeout=8)
+        self.assertLess(time.monotonic() - started, 4)
+
 
 class FileFaultTest(TokendTestCase):
     def test_read_only_directory_keeps_the_old_file_and_recovers(self):
