@@ -305,7 +305,9 @@ int main(int argc, char** argv) {
         last = "the daemon sent an answer without a token";
         last_code = kTempFail;
       } else if (a.status == 503) {
-        last = "the daemon has no valid token: " + Trim(a.body).substr(0, 300);
+        std::string reason = Trim(a.body).substr(0, 300);
+        if (reason.rfind("no valid token: ", 0) == 0) reason = reason.substr(16);
+        last = "the daemon has no valid token: " + reason;
         last_code = kTempFail;
       } else {
         std::string socket_error =
