@@ -18,7 +18,8 @@ class AttackerTest(TokendTestCase):
         os.makedirs(run, 0o750, exist_ok=True)
         os.symlink(victim, os.path.join(run, "token"))
         d = self.daemon([nacos.server_entry])
-        wait_until(lambda: stat.S_ISREG(os.lstat(d.token_path).st_mode), what="a regular file")
+        wait_until(lambda: os.path.isfile(d.token_path) and not os.path.islink(d.token_path),
+                   what="a regular file")
         token = d.wait_token()
         with open(victim) as f:
             self.assertEqual(f.read(), "precious")
