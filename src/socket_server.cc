@@ -70,8 +70,9 @@ struct Connection {
   bool keep_alive = false;
   bool head = false;
   int requests = 0;
-  uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
-  bool want_write = false;
+  uint64_t refresh_seen = 0;               // refresh outcome counter when the request arrived
+  uint32_t events = EPOLLIN | EPOLLRDHUP;  // the interest registered with epoll
+  bool peer_closed = false;                // read() returned 0
   bool lingering = false;  // answered and shut down for writing; draining until the peer closes
 };
 
@@ -127,6 +128,7 @@ struct SocketServer::Impl {
   void Process(Worker& w, Connection& c);
   void Respond(Worker& w, Connection& c, const HttpResponse& r, ApiPath path, bool keep_alive);
   void Flush(Worker& w, Connection& c);
+  void Watch(Worker& w, Connection& c);
   void CloseConn(Worker& w, int fd);
   void Sweep(Worker& w);
   void AnswerRefreshWaiters(Worker& w);
@@ -328,13 +330,14 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
-      if (c.in.size() > kMaxRequestHead + kMaxRequestBody + sizeof buf) break;
+      if (c.in.size() > kMaxRequestHead + kMaxRequestBody) break;  // the parser will refuse it
       continue;
     }
     if (n == 0) {
       // Peer closed its side. Answer what is complete, then go.
       if (c.in.empty() && !c.waiting_refresh && c.out.empty()) return CloseConn(w, fd);
       c.keep_alive = false;
+      c.peer_closed = true;
       break;
     }
     if (errno == EINTR) continue;
@@ -342,6 +345,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     return CloseConn(w, fd);
   }
   Process(w, c);
+  if (auto it = w.conns.find(fd); it != w.conns.end()) Watch(w, it->second);
 }
 
 void SocketServer::Impl::Process(Worker& w, Connection& c) {
@@ -395,7 +399,25 @@ void SocketServer::Impl::Respond(Worker& w, Connection& c, const HttpResponse& r
   Flush(w, c);
 }
 
+// Level-triggered epoll: ask only for what the connection can use now, or a
+// half-closed peer (or one pipelining while we wait for a login) would wake
+// the loop without end.
+void SocketServer::Impl::Watch(Worker& w, Connection& c) {
+  uint32_t want = EPOLLRDHUP;
+  bool busy = c.waiting_refresh || !c.out.empty();
+  if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN;
+  if (c.out_off < c.out.size()) want |= EPOLLOUT;
+  if (c.peer_closed && !c.lingering) want &= ~EPOLLRDHUP;
+  if (want == c.events) return;
+  epoll_event ev{};
+  ev.events = want;
+  ev.data.fd = c.fd;
+  epoll_ctl(w.epoll, EPOLL_CTL_MOD, c.fd, &ev);
+  c.events = want;
+}
+
 void SocketServer::Impl::Flush(Worker& w, Connection& c) {
+  const int fd = c.fd;
   while (c.out_off < c.out.size()) {
     ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
     if (n > 0) {
@@ -403,34 +425,19 @@ void SocketServer::Impl::Flush(Worker& w, Connection& c) {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      if (!c.want_write) {
-        epoll_event ev{};
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-        ev.data.fd = c.fd;
-        epoll_ctl(w.epoll, EPOLL_CTL_MOD, c.fd, &ev);
-        c.want_write = true;
-      }
-      return;
-    }
+    if (n < 0 && errno == EAGAIN) return Watch(w, c);
     return CloseConn(w, c.fd);
   }
   c.out.clear();
   c.out_off = 0;
-  if (c.want_write) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = c.fd;
-    epoll_ctl(w.epoll, EPOLL_CTL_MOD, c.fd, &ev);
-    c.want_write = false;
-  }
   if (c.close_after_write) {
     ::shutdown(c.fd, SHUT_WR);
     c.lingering = true;
     c.deadline = clock->Now() + kLinger;
-    return;
+    return Watch(w, c);
   }
   if (!c.in.empty()) Process(w, c);  // pipelined requests
+  if (w.conns.count(fd)) Watch(w, w.conns[fd]);
 }
 
 void SocketServer::Impl::CloseConn(Worker& w, int fd) {

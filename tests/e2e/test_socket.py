@@ -140,6 +140,33 @@ class SocketTest(TokendTestCase):
             self.assertEqual((status, body), (200, token))
             self.assertLess(time.monotonic() - started, 0.25)
 
+    def test_clients_waiting_for_a_hanging_login_cost_no_cpu(self):
+        nacos, d = self.start(nacos__request_timeout="20s")
+        d.wait_token()
+        nacos.fault("hang")
+        waiting = []
+        for _ in range(3):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.socket_path)
+            s.sendall(b"POST /v1/refresh HTTP/1.1\r\n\r\n")
+            s.shutdown(socket.SHUT_WR)  # half-closed while its answer is pending
+            waiting.append(s)
+        pipelining = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        pipelining.connect(d.socket_path)
+        pipelining.sendall(b"POST /v1/refresh HTTP/1.1\r\n\r\n" + b"GET /v1/token HTTP/1.1\r\n\r\n" * 200)
+        wait_until(lambda: nacos.stats()["logins"] >= 2)
+
+        def cpu_seconds():
+            with open(f"/proc/{d.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu_seconds()
+        time.sleep(1.0)
+        self.assertLess(cpu_seconds() - before, 0.1, "the server spins while clients wait")
+        for s in waiting + [pipelining]:
+            s.close()
+
     def test_peer_outside_the_allow_list_is_refused(self):
         allowed_gid = 4242
         nacos, d = self.start(socket__mode="0666", socket__allow_groups=str(allowed_gid),
