@@ -12,7 +12,10 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
-SDBOX=${SDBOX:-/work/shared/tools/sdbox}
+# shared/ sits beside the checkout (as in CI); /work/shared on a developer machine.
+default_sdbox=$src/../shared/tools/sdbox
+[[ -x $default_sdbox ]] || default_sdbox=/work/shared/tools/sdbox
+SDBOX=${SDBOX:-$default_sdbox}
 box=tokend-$$
 ttl=30                 # fake-nacos token lifetime (s): refreshes every ~24 s
 password='s3cret-Pass+word'
