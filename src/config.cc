@@ -160,18 +160,21 @@ bool LookupUser(const std::string& name, uid_t* uid) {
 }
 
 void ParseNacos(Reader& r, NacosConfig* c) {
+  bool bad_entry = false;
   if (const IniValue* v = r.Find("nacos.servers")) {
     for (const std::string& item : SplitList(v->value)) {
       auto server = ParseServer(item);
-      if (!server)
-        r.Problem("nacos.servers", server.error());
-      else
+      if (server) {
         c->servers.push_back(*server);
+      } else {
+        r.Problem("nacos.servers", server.error());
+        bad_entry = true;
+      }
     }
   }
   if (c->servers.empty() && !r.Find("nacos.servers")) {
     r.Problem("nacos.servers", "missing: name at least one Nacos server (host:port)");
-  } else if (c->servers.empty()) {
+  } else if (c->servers.empty() && !bad_entry) {
     r.Problem("nacos.servers", "is empty: name at least one Nacos server (host:port)");
   }
   r.String("nacos.context_path", &c->context_path);

@@ -96,7 +96,7 @@ Status ApplyDefine(std::string_view define, IniValues* values) {
   }
   std::string key = std::string(Trim(define.substr(0, dot))) + "." +
                     std::string(Trim(define.substr(dot + 1, eq - dot - 1)));
-  (*values)[key] = IniValue{std::string(Trim(define.substr(eq + 1))), "-D " + key};
+  (*values)[key] = IniValue{std::string(Trim(define.substr(eq + 1))), "command line (-D)"};
   return Status::Ok();
 }
 

@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,7 +22,8 @@ namespace {
 constexpr int kThreads = 2;
 constexpr int kSweepMs = 500;
 constexpr int kMaxRequestsPerConnection = 10000;
-constexpr int kStatusSlots = 600;  // HTTP status codes 0..599 for request metrics
+constexpr int kStatusSlots = 600;
+constexpr int kAcceptBatch = 32;  // HTTP status codes 0..599 for request metrics
 
 struct Peer {
   uid_t uid = static_cast<uid_t>(-1);
@@ -70,10 +72,12 @@ struct Connection {
   bool keep_alive = false;
   bool head = false;
   int requests = 0;
-  uint64_t refresh_seen = 0;               // refresh outcome counter when the request arrived
-  uint32_t events = EPOLLIN | EPOLLRDHUP;  // the interest registered with epoll
-  bool peer_closed = false;                // read() returned 0
-  bool lingering = false;  // answered and shut down for writing; draining until the peer closes
+  uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
+  uint32_t events = 0;        // the interest registered with epoll
+  bool registered = false;    // added to epoll (done lazily: most requests finish before)
+  bool must_linger = false;   // answered before the request was read: the peer may still send
+  bool peer_closed = false;   // read() returned 0
+  bool lingering = false;     // answered and shut down for writing; draining until the peer closes
 };
 
 // After the last answer, half-close and drain what the peer still sends:
@@ -257,7 +261,9 @@ void SocketServer::Impl::Run(Worker& w) {
 }
 
 void SocketServer::Impl::Accept(Worker& w) {
-  for (;;) {
+  // A bounded batch, so the connections already open get their turn; the
+  // listener is level-triggered and brings the rest at the next wake-up.
+  for (int batch = 0; batch < kAcceptBatch; ++batch) {
     int fd = accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
@@ -268,28 +274,29 @@ void SocketServer::Impl::Accept(Worker& w) {
       ::close(fd);  // shed load at once rather than queue without bound
       continue;
     }
-    Peer peer;
-    ucred cred{};
-    socklen_t len = sizeof cred;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-      peer = Peer{cred.uid, cred.gid, cred.pid};
-    }
     connections.fetch_add(1);
     Connection& c = w.conns[fd];
     c = Connection{};
     c.fd = fd;
     c.deadline = clock->Now() + kRequestDeadline;
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP;
-    ev.data.fd = fd;
-    epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev);
-    if (!Allowed(*Policy(), fd, peer)) {
-      // Decided before reading a byte: the peer learns nothing but 403.
-      LogRefusal(peer);
-      Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
-      continue;
+    auto policy = Policy();
+    if (!policy->uids.empty() || !policy->gids.empty()) {
+      Peer peer;
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+        peer = Peer{cred.uid, cred.gid, cred.pid};
+      }
+      if (!Allowed(*policy, fd, peer)) {
+        // Decided before reading a byte: the peer learns nothing but 403.
+        LogRefusal(peer);
+        c.must_linger = true;
+        Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
+        continue;
+      }
     }
-    // Most clients have sent their request by now; save an epoll round trip.
+    // Most clients have sent their request by now: read it before asking
+    // epoll, which a connection answered at once never needs.
     OnEvent(w, c, EPOLLIN);
   }
 }
@@ -331,6 +338,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
       if (c.in.size() > kMaxRequestHead + kMaxRequestBody) break;  // the parser will refuse it
+      if (static_cast<size_t>(n) < sizeof buf) break;  // drained; epoll reports what comes next
       continue;
     }
     if (n == 0) {
@@ -355,6 +363,7 @@ void SocketServer::Impl::Process(Worker& w, Connection& c) {
     ParseOutcome o = ParseHttpRequest(c.in, &request);
     if (o.status == ParseStatus::kIncomplete) return;
     if (o.status == ParseStatus::kError) {
+      c.must_linger = true;
       Respond(w, c, ErrorResponse(o.error_status, o.error_reason), ApiPath::kOther, false);
       return;
     }
@@ -408,12 +417,13 @@ void SocketServer::Impl::Watch(Worker& w, Connection& c) {
   if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN;
   if (c.out_off < c.out.size()) want |= EPOLLOUT;
   if (c.peer_closed && !c.lingering) want &= ~EPOLLRDHUP;
-  if (want == c.events) return;
+  if (c.registered && want == c.events) return;
   epoll_event ev{};
   ev.events = want;
   ev.data.fd = c.fd;
-  epoll_ctl(w.epoll, EPOLL_CTL_MOD, c.fd, &ev);
+  epoll_ctl(w.epoll, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
   c.events = want;
+  c.registered = true;
 }
 
 void SocketServer::Impl::Flush(Worker& w, Connection& c) {
@@ -431,6 +441,11 @@ void SocketServer::Impl::Flush(Worker& w, Connection& c) {
   c.out.clear();
   c.out_off = 0;
   if (c.close_after_write) {
+    // Closing with unread input would reset the connection; with none, close now.
+    int unread = 0;
+    if (!c.must_linger && c.in.empty() && ioctl(c.fd, FIONREAD, &unread) == 0 && unread == 0) {
+      return CloseConn(w, c.fd);
+    }
     ::shutdown(c.fd, SHUT_WR);
     c.lingering = true;
     c.deadline = clock->Now() + kLinger;
@@ -441,8 +456,7 @@ void SocketServer::Impl::Flush(Worker& w, Connection& c) {
 }
 
 void SocketServer::Impl::CloseConn(Worker& w, int fd) {
-  epoll_ctl(w.epoll, EPOLL_CTL_DEL, fd, nullptr);
-  ::close(fd);
+  ::close(fd);  // also takes it out of epoll: the descriptor is never duplicated
   w.conns.erase(fd);
   connections.fetch_sub(1);
 }
@@ -463,6 +477,7 @@ void SocketServer::Impl::Sweep(Worker& w) {
       c.waiting_refresh = false;
       Respond(w, c, ErrorResponse(504, "the login is taking too long"), ApiPath::kRefresh, false);
     } else if (!c.in.empty() && c.out.empty()) {
+      c.must_linger = true;
       Respond(w, c, ErrorResponse(408, "request not completed in time"), ApiPath::kOther, false);
     } else {
       CloseConn(w, fd);  // idle keep-alive, or a reader that stopped reading
