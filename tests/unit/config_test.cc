@@ -139,7 +139,7 @@ TEST_CASE("config: -D overrides the file and can replace it") {
 
   problems.clear();
   Parse(kMinimal, &problems, {"nacos.bogus=1", "nodot=1"});
-  CHECK(Mentions(problems, "-D nacos.bogus: nacos.bogus: unknown key"));
+  CHECK(Mentions(problems, "command line (-D): nacos.bogus: unknown key"));
   CHECK(Mentions(problems, "-D 'nodot': expected section.key=value"));
 }
 
