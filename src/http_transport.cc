@@ -1,17 +1,11 @@
 #include "http_transport.h"
 
-#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/RejectCertificateHandler.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/X509Certificate.h>
 #include <arpa/inet.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 
 #include <condition_variable>
@@ -19,6 +13,7 @@
 #include <thread>
 
 #include "duration.h"
+#include "tls_client.h"
 #include "version.h"
 
 namespace tokend {
@@ -27,7 +22,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct PocoTransport::Impl {
   NacosConfig config;
-  Poco::Net::Context::Ptr tls;  // null when no server is https
+  std::unique_ptr<TlsClient> tls;  // loaded only when a server is https
 
   std::mutex mu;
   std::condition_variable cv;
@@ -82,17 +77,6 @@ Poco::Timespan Span(SteadyClock::duration d) {
   return Poco::Timespan(std::max<int64_t>(us, 1000));
 }
 
-// OpenSSL's own matcher: SAN DNS names with wildcards, or IP SANs for addresses.
-bool CertificateMatchesHost(const Poco::Net::X509Certificate& cert, const std::string& host) {
-  X509* x = const_cast<X509*>(cert.certificate());
-  unsigned char buf[16];
-  if (inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1) {
-    return X509_check_ip_asc(x, host.c_str(), 0) == 1;
-  }
-  return X509_check_host(x, host.c_str(), host.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-                         nullptr) == 1;
-}
-
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -128,25 +112,11 @@ Result<std::unique_ptr<PocoTransport>> PocoTransport::Create(const NacosConfig& 
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   bool any_https = false;
-  for (const auto& s : config.servers) any_https |= s.https;
+  for (const auto& server : config.servers) any_https |= server.https;
   if (any_https) {
-    try {
-      Poco::Net::initializeSSL();
-      using Poco::Net::Context;
-      // VERIFY_STRICT: RELAXED skips the host-name check for loopback names.
-      impl->tls = new Context(Context::TLS_CLIENT_USE, config.ca_file,
-                              config.tls_verify ? Context::VERIFY_STRICT : Context::VERIFY_NONE, 9,
-                              config.ca_file.empty(), "HIGH:!aNULL:!eNULL:!MD5:!3DES:@STRENGTH");
-      impl->tls->requireMinimumProtocol(Context::PROTO_TLSV1_2);
-      // Never prompt on a console or accept silently: reject what does not verify.
-      Poco::Net::SSLManager::InvalidCertificateHandlerPtr reject(
-          new Poco::Net::RejectCertificateHandler(false));
-      Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, impl->tls);
-    } catch (const Poco::Exception& e) {
-      return Error{"nacos.ca_file: cannot set up TLS with '" +
-                   (config.ca_file.empty() ? std::string("the system CA store") : config.ca_file) +
-                   "': " + e.displayText()};
-    }
+    auto tls = LoadTlsClient(TlsSettings{config.ca_file, config.tls_verify});
+    if (!tls) return Error{tls.error()};
+    impl->tls = std::move(*tls);
   }
   return std::unique_ptr<PocoTransport>(new PocoTransport(std::move(impl)));
 }
@@ -184,13 +154,11 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (server.https) {
       if (!impl_->tls) return Error{where + ": TLS is not set up"};
-      auto tls = Poco::Net::SecureStreamSocket::attach(socket, server.host, impl_->tls);
-      if (c.tls_verify && !CertificateMatchesHost(tls.peerCertificate(), server.host)) {
-        return Error{where + ": TLS certificate does not match host name '" + server.host + "'"};
-      }
+      auto secure = impl_->tls->Secure(socket, server.host);
+      if (!secure) return Error{where + ": " + secure.error()};
       // A plain HTTPClientSession over the secure socket: HTTPSClientSession's
       // constructor from a socket tries to set the port of a connected session.
-      session = std::make_unique<Poco::Net::HTTPClientSession>(tls);
+      session = std::make_unique<Poco::Net::HTTPClientSession>(*secure);
     } else {
       session = std::make_unique<Poco::Net::HTTPClientSession>(socket);
     }

@@ -4,11 +4,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "sd_daemon.h"
 
 namespace tokend {
 namespace {
@@ -104,11 +105,11 @@ Result<UnixListener> UnixListener::Bind(const SocketConfig& config) {
 }
 
 Result<UnixListener> UnixListener::FromActivation() {
-  int n = sd_listen_fds(1);
+  int n = sd::ListenFds();
   if (n <= 0) return UnixListener();
-  int fd = SD_LISTEN_FDS_START;
+  int fd = 3;  // SD_LISTEN_FDS_START
   if (n > 1) return Error{"socket activation: expected one socket, got " + std::to_string(n)};
-  if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+  if (sd::IsListeningUnixStream(fd) <= 0) {
     return Error{"socket activation: the passed descriptor is not a listening Unix stream socket"};
   }
   int flags = fcntl(fd, F_GETFL);

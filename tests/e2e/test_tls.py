@@ -57,6 +57,24 @@ class TlsTest(TokendTestCase):
         self.assertRegex(d.log(), r"<4>nacos.tls_verify = false: the certificate of https://.* "
                                   r"is NOT checked")
 
+    def test_tls_stack_is_loaded_only_for_https_servers(self):
+        def maps(pid):
+            with open(f"/proc/{pid}/maps") as f:
+                return f.read()
+
+        plain = self.fake_nacos()
+        d = self.daemon([plain.server_entry])
+        d.wait_token()
+        self.assertNotIn("libssl", maps(d.pid))
+        self.assertNotIn("nacos-tokend-tls.so", maps(d.pid))
+        d.stop()
+        secure = self.https_nacos("good")
+        d2 = self.daemon([secure.server_entry], nacos__ca_file=self.certs["ca"],
+                         token_path=os.path.join(self.dir, "run", "t2"))
+        d2.wait_token()
+        self.assertIn("nacos-tokend-tls.so", maps(d2.pid))
+        self.assertIn("libssl", maps(d2.pid))
+
     def test_missing_ca_file_is_a_config_error(self):
         nacos = self.https_nacos("good")
         d = self.daemon([nacos.server_entry], start=False, nacos__ca_file="/nonexistent/ca.pem")
