@@ -9,6 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
+[[ -d $build ]] && build=$(cd "$build" && pwd)  # absolute: the scripts cd around
 
 if ! command -v dpkg-shlibdeps >/dev/null; then
   [[ $(id -u) -eq 0 ]] || { echo "build-deb: dpkg-shlibdeps missing: apt-get install dpkg-dev" >&2; exit 1; }

@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 sd=$src/systemd
 build=${1:-$src/build}
+[[ -d $build ]] && build=$(cd "$build" && pwd)  # absolute: the scripts cd around
 threshold=15   # systemd-analyze's internal 0-100 scale: 15 = exposure 1.5
 
 fail=0

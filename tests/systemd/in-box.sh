@@ -12,6 +12,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
+[[ -d $build ]] && build=$(cd "$build" && pwd)  # absolute: the scripts cd around
 # shared/ sits beside the checkout (as in CI); /work/shared on a developer machine.
 default_sdbox=$src/../shared/tools/sdbox
 [[ -x $default_sdbox ]] || default_sdbox=/work/shared/tools/sdbox
@@ -354,6 +355,30 @@ bx 'test ! -e /run/nacos-tokend/tokend.sock' || bad "socket file left after stop
 T=10 bx 'journalctl -u nacos-tokend -q -o cat -n 5' | grep -qx 'stopped' || bad "no 'stopped' line"
 [[ $(T=5 bx 'systemctl is-failed nacos-tokend.service nacos-tokend.socket' | sort -u) == inactive ]] ||
   bad "a unit is failed"
+
+# --- 12. https to Nacos by name, from inside the sandbox (TLS module, CA file, name lookup) ---
+bx "mkdir -p /srv/tls && cd /srv/tls &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=box-ca &&
+    openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=localhost &&
+    printf 'subjectAltName=DNS:localhost\n' > ext &&
+    openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 -extfile ext &&
+    install -m 0644 ca.pem /etc/nacos-tokend/ca.pem" >/dev/null 2>&1 || bad "cannot make certificates in the box"
+bx "systemd-run -q --unit=fake-nacos-tls -p RuntimeMaxSec=300 /bin/sh -c \
+  'exec 2>/srv/tls/log; /usr/local/bin/fake-nacos --listen 127.0.0.1:8443 --port-file /srv/tls/port \
+   --control-port-file /srv/tls/cport --password-file /srv/fake/pw --user tokend --ttl $ttl \
+   --tls-cert /srv/tls/srv.pem --tls-key /srv/tls/srv.key --max-lifetime 300 & wait'" || bad "fake-nacos over TLS"
+wait_until 15 "fake-nacos over TLS" 'test -s /srv/tls/port'
+bx "cp /etc/nacos-tokend/nacos-tokend.ini /root/http.ini &&
+    sed -i 's|^servers =.*|servers = https://localhost:8443|; s|^ca_file =.*|ca_file = /etc/nacos-tokend/ca.pem|' \
+      /etc/nacos-tokend/nacos-tokend.ini && rm -f /run/nacos-tokend/.token.state && systemctl start nacos-tokend.service" ||
+  bad "start against https://localhost:8443"
+if T=10 bx 'curl -s http://127.0.0.1:$(cat /srv/tls/cport)/_fake/stats' | grep -q '"login_ok":1,'; then
+  ok "https login by name under the sandbox ($(show StatusText))"
+else
+  bad "no https login under the sandbox ($(show StatusText))"
+fi
+as reader nacos-token >/dev/null || bad "no token over https"
+bx 'systemctl stop nacos-tokend.service fake-nacos-tls.service; cp /root/http.ini /etc/nacos-tokend/nacos-tokend.ini'
 
 if [[ $fail -ne 0 ]]; then
   echo "--- journal of nacos-tokend in the box ---"

@@ -11,6 +11,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
+[[ -d $build ]] && build=$(cd "$build" && pwd)  # absolute: the scripts cd around
 pkg=nacos-tokend
 
 fail=0
