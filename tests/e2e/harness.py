@@ -262,6 +262,8 @@ class TokendTestCase(unittest.TestCase):
                     path = os.path.join(directory, name)
                     if os.path.isfile(path) and not os.path.islink(path):
                         self.assertEqual(os.lstat(path).st_mode & 0o007, 0, path)
+                        with open(path, "rb") as f:
+                            self.assertNotIn(PASSWORD.encode(), f.read(), path)
 
     def fake_nacos(self, **options) -> FakeNacos:
         options.setdefault("password", PASSWORD)
