@@ -169,7 +169,7 @@ void Daemon::FinishLogin(MonoTime now) {
   if (result->success) {
     OnLoginSuccess(now, *result->success);
   } else {
-    OnLoginFailure(now, result->failure_kind, result->error);
+    OnLoginFailure(now, result->failure_kind, result->error, result->retry_after);
   }
   if (socket_)
     socket_->RefreshFinished(result->success.has_value() && last_error_.empty(), last_error_);
@@ -209,7 +209,8 @@ void Daemon::OnLoginSuccess(MonoTime now, LoginSuccess& success) {
   MaybeReady(now);
 }
 
-void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error) {
+void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error,
+                            MonoDuration retry_after) {
   ++failures_;
   last_error_ = error;
   (kind == FailureKind::kRejected ? metrics_.rejected : metrics_.failed)++;
@@ -220,7 +221,18 @@ void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& e
   std::optional<MonoTime> valid_until;
   if (valid) valid_until = valid->expires;
   next_login_ = policy_.NextRetry(now, failures_, kind, valid_until, Uniform());
-  std::string retry = "; retrying in " + FormatDuration(next_login_ - now);
+  if (retry_after > MonoDuration(0)) {
+    // The server asked to wait; a last chance before the token expires comes first.
+    MonoTime asked = now + retry_after;
+    if (valid_until && *valid_until - config_.refresh.retry_min > now) {
+      asked = std::min(asked, *valid_until - config_.refresh.retry_min);
+    }
+    next_login_ = std::max(next_login_, asked);
+  }
+  std::string retry =
+      "; retrying in " + FormatDuration(next_login_ - now) +
+      (retry_after > MonoDuration(0) ? " (the server asked for " + FormatDuration(retry_after) + ")"
+                                     : "");
   std::string served =
       valid ? " (the current token stays valid for " + FormatDuration(valid->expires - now) + ")"
             : " (no valid token to serve)";

@@ -72,7 +72,8 @@ class Daemon {
   void StartLogin(MonoTime now);
   void FinishLogin(MonoTime now);
   void OnLoginSuccess(MonoTime now, struct LoginSuccess& success);
-  void OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error);
+  void OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error,
+                      MonoDuration retry_after = MonoDuration(0));
   void ExpireIfDue(MonoTime now);
   void Publish(MonoTime now);
   void MaybeReady(MonoTime now);

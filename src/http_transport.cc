@@ -183,6 +183,7 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
     HttpAnswer answer;
     answer.status = static_cast<int>(response.getStatus());
     answer.content_type = response.getContentType();
+    answer.retry_after = response.get("Retry-After", "");
     if (response.hasContentLength() &&
         response.getContentLength64() > static_cast<int64_t>(kMaxAnswerBytes)) {
       return Error{where + ": HTTP " + std::to_string(answer.status) + " answer of " +

@@ -18,6 +18,7 @@ struct HttpAnswer {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::string retry_after;  // the Retry-After header, verbatim ("" when absent)
 };
 
 /// Largest login answer we read. Real ones are ~250 bytes.

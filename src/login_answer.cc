@@ -75,6 +75,26 @@ std::variant<LoginAnswer, LoginFailure> ParseSuccess(std::string_view content_ty
 
 }  // namespace
 
+std::optional<MonoDuration> ParseRetryAfter(std::string_view value, WallTime now) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty() || value.size() > 64) return std::nullopt;
+  MonoDuration wait;
+  if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (value.size() > 9) return kMaxRetryAfter;  // absurdly long: the cap
+    wait = std::chrono::seconds(std::stoll(std::string(value)));
+  } else {
+    struct tm tm = {};
+    std::string text(value);
+    const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0') return std::nullopt;
+    auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+    if (at <= now) return std::nullopt;
+    wait = std::chrono::duration_cast<MonoDuration>(at - now);
+  }
+  return std::min(wait, kMaxRetryAfter);
+}
+
 std::string TokenProblem(std::string_view token) {
   if (token.empty()) return "is empty";
   if (token.size() > kMaxTokenLength) {

@@ -1,9 +1,12 @@
 // Judging one HTTP answer to a Nacos login request. Pure: no I/O, no time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include "clock.h"
 
 namespace tokend {
 
@@ -40,6 +43,14 @@ std::string TokenProblem(std::string_view token);
 std::variant<LoginAnswer, LoginFailure> ParseLoginAnswer(int status, std::string_view content_type,
                                                          std::string_view body,
                                                          std::string_view secret);
+
+/// Longest wait a server's Retry-After can impose.
+constexpr MonoDuration kMaxRetryAfter = std::chrono::minutes(10);
+
+/// Parses a Retry-After value (RFC 9110: delay-seconds or an HTTP-date) into
+/// a wait from `now`, capped at kMaxRetryAfter. Garbage, or a date in the
+/// past, gives nullopt.
+std::optional<MonoDuration> ParseRetryAfter(std::string_view value, WallTime now);
 
 /// A short, printable, single-line excerpt of server text with `secret`
 /// removed, for quoting in log messages.

@@ -88,6 +88,11 @@ LoginRoundResult NacosClient::Login(std::string_view password) {
         continue;
       }
       if (failure.kind == LoginFailureKind::kNoSuchApi) learned_api_[i].reset();
+      if (answer->status == 429 || answer->status == 503) {
+        if (auto wait = ParseRetryAfter(answer->retry_after, clock_->WallNow())) {
+          round.retry_after = std::max(round.retry_after, *wait);
+        }
+      }
       any_rejected |= failure.kind == LoginFailureKind::kRejected;
       round.error += (round.error.empty() ? "" : "; ") + server.Display() + " (" + ApiName(api) +
                      " " + LoginPath(api) + "): " + failure.reason;

@@ -95,6 +95,22 @@ class FaultTest(TokendTestCase):
         # One request to the redirecting server, one healthy retry; nothing went elsewhere.
         wait_until(lambda: nacos.stats()["logins"] >= logins + 2, 5)
 
+    def test_retry_after_is_honoured_within_bounds(self):
+        nacos = self.fake_nacos(fault="429:3")
+        d = self.daemon([nacos.server_entry], refresh__retry_min="100ms", refresh__retry_max="200ms")
+        d.wait_log(r"login failed: .*HTTP 429.*retrying in \d+(\.\d+)?s \(the server asked for 3s\)")
+        started = time.monotonic()
+        nacos.fault("none")
+        d.wait_token(timeout=6)
+        waited = time.monotonic() - started
+        self.assertGreater(waited, 2.0, "the daemon came back before Retry-After")
+        self.assertLessEqual(nacos.stats()["logins"], 2)
+        # Garbage is ignored: the ordinary backoff applies.
+        nacos.fault("429:soon", count=1)
+        d.signal(10)
+        d.wait_log(r"HTTP 429: \"Too Many Requests\"; retrying in \d+ms \(the current token",
+                   timeout=5)
+
     def test_auth_disabled_token_is_published_as_is(self):
         nacos = self.fake_nacos(fault="auth_disabled")
         d = self.daemon([nacos.server_entry])

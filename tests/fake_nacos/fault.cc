@@ -7,6 +7,7 @@ namespace fake_nacos {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "token:";
+constexpr std::string_view kTooManyPrefix = "429:";
 
 constexpr std::array<std::pair<FaultMode, std::string_view>, 17> kNames{{
     {FaultMode::kNone, "none"},
@@ -32,16 +33,20 @@ constexpr std::array<std::pair<FaultMode, std::string_view>, 17> kNames{{
 
 std::optional<Fault> ParseFault(std::string_view text) {
   if (text.starts_with(kTokenPrefix)) {
-    return Fault{FaultMode::kLiteralToken, std::string(text.substr(kTokenPrefix.size()))};
+    return Fault{FaultMode::kLiteralToken, std::string(text.substr(kTokenPrefix.size())), ""};
+  }
+  if (text.starts_with(kTooManyPrefix)) {
+    return Fault{FaultMode::kTooMany, "", std::string(text.substr(kTooManyPrefix.size()))};
   }
   for (const auto& [mode, name] : kNames) {
-    if (text == name) return Fault{mode, ""};
+    if (text == name) return Fault{mode, "", ""};
   }
   return std::nullopt;
 }
 
 std::string FaultName(const Fault& fault) {
   if (fault.mode == FaultMode::kLiteralToken) return std::string(kTokenPrefix) + fault.token;
+  if (fault.mode == FaultMode::kTooMany) return std::string(kTooManyPrefix) + fault.retry_after;
   for (const auto& [mode, name] : kNames) {
     if (fault.mode == mode) return std::string(name);
   }

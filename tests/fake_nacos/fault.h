@@ -27,15 +27,17 @@ enum class FaultMode {
   kRedirect,      // 302 to http://127.0.0.1:9/steal.
   kAuthDisabled,  // accessToken "AUTH_DISABLED", tokenTtl 18000.
   kLiteralToken,  // Success carrying `Fault::token` verbatim.
+  kTooMany,       // 429 with "Retry-After: <Fault::retry_after>" (verbatim, even if garbage).
   kDown,          // Main listener closed; not a per-request fault.
 };
 
 struct Fault {
   FaultMode mode = FaultMode::kNone;
-  std::string token;  // For kLiteralToken only.
+  std::string token;        // For kLiteralToken only.
+  std::string retry_after;  // For kTooMany only.
 };
 
-// "none", "reset", "500", ..., "token:<value>", "down".
+// "none", "reset", "500", ..., "token:<value>", "429:<Retry-After value>", "down".
 std::optional<Fault> ParseFault(std::string_view text);
 
 std::string FaultName(const Fault& fault);

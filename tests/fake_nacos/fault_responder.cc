@@ -61,6 +61,12 @@ void FaultResponder::Respond(const Fault& fault, const HttpRequest& request,
     case FaultMode::kMalformed:
       connection.Respond(HttpResponse::Json(200, "{\"accessToken\":\"eyJ"));
       return;
+    case FaultMode::kTooMany: {
+      HttpResponse r = Text(429, "text/plain;charset=UTF-8", "Too Many Requests");
+      r.headers.emplace_back("Retry-After", fault.retry_after);
+      connection.Respond(r);
+      return;
+    }
     case FaultMode::kNonJson:
       connection.Respond(Text(200, "text/html",
                               "<html><head><title>Nacos</title></head><body>Welcome</body>"

@@ -113,3 +113,18 @@ TEST_CASE("login answer: quoted server text is short and on one line") {
   CHECK(q.size() <= 170);
   CHECK(q.find('\n') == std::string::npos);
 }
+
+TEST_CASE("login answer: Retry-After as seconds or an HTTP-date, capped, garbage ignored") {
+  using namespace std::chrono_literals;
+  WallTime now = WallTime(1'800'000'000s);  // Fri, 15 Jan 2027 08:00:00 GMT
+  CHECK(*ParseRetryAfter("120", now) == 120s);
+  CHECK(*ParseRetryAfter(" 0 ", now) == 0s);
+  CHECK(*ParseRetryAfter("1000000000", now) == kMaxRetryAfter);
+  CHECK(*ParseRetryAfter("86400", now) == kMaxRetryAfter);
+  CHECK(*ParseRetryAfter("Fri, 15 Jan 2027 08:01:30 GMT", now) == 90s);
+  CHECK_FALSE(ParseRetryAfter("Fri, 15 Jan 2027 07:59:00 GMT", now));  // in the past
+  for (const char* bad : {"", "soon", "-5", "1.5", "Fri, 15 Jan 2027", "12abc"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseRetryAfter(bad, now));
+  }
+}

@@ -34,10 +34,11 @@ class ScriptedTransport : public HttpTransport {
 
 Result<HttpAnswer> Ok(const std::string& token = "tok", int ttl = 18000) {
   return HttpAnswer{200, "application/json",
-                    "{\"accessToken\":\"" + token + "\",\"tokenTtl\":" + std::to_string(ttl) + "}"};
+                    "{\"accessToken\":\"" + token + "\",\"tokenTtl\":" + std::to_string(ttl) + "}",
+                    ""};
 }
 Result<HttpAnswer> Answer(int s, const std::string& body = "") {
-  return HttpAnswer{s, "text/plain", body};
+  return HttpAnswer{s, "text/plain", body, ""};
 }
 Result<HttpAnswer> Down(const std::string& server) {
   return Error{server + ": Connection refused"};
@@ -117,6 +118,17 @@ TEST_CASE("nacos client: a failed round names every server and classifies") {
                      "\"user not found!\"") != std::string::npos);
   t.script = {Down("http://a:1"), Answer(503)};
   CHECK(client.Login("pw").failure_kind == FailureKind::kTransient);
+}
+
+TEST_CASE("nacos client: a round keeps the longest Retry-After of 429/503 answers") {
+  ScriptedTransport t;
+  FakeClock clock;
+  NacosClient client(MakeConfig({"a:1", "b:2", "c:3"}), &t, &clock);
+  t.script = {HttpAnswer{429, "text/plain", "", "30"}, HttpAnswer{503, "text/html", "", "120"},
+              HttpAnswer{500, "text/plain", "", "999"}};
+  LoginRoundResult r = client.Login("pw");
+  REQUIRE_FALSE(r.success);
+  CHECK(r.retry_after == std::chrono::seconds(120));  // a 500's Retry-After is not a request
 }
 
 TEST_CASE("nacos client: the request time is when it was sent") {
