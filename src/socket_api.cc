@@ -1,5 +1,7 @@
 #include "socket_api.h"
 
+#include "json_string.h"
+
 namespace tokend {
 namespace {
 
@@ -36,24 +38,6 @@ const char* StatusText(int status) {
     default:
       return "Unknown";
   }
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
 }
 
 HttpResponse Json(int status, std::string body) {

@@ -6,30 +6,11 @@
 #include <cmath>
 #include <ctime>
 
+#include "json_string.h"
 #include "jwt.h"
 
 namespace tokend {
-namespace {
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& username,
                              std::vector<std::string>* warnings) {
@@ -81,13 +62,12 @@ bool ParseWallTime(const std::string& text, WallTime* out) {
 std::string TokenMetadataJson(const Token& token, MonoTime now) {
   int64_t expires_in = std::max<int64_t>(
       0, std::chrono::duration_cast<std::chrono::seconds>(token.expires - now).count());
-  std::string out = "{\"accessToken\":\"" + JsonEscape(token.value) +
-                    "\",\"tokenType\":\"Bearer\",\"expiresAt\":\"" +
-                    FormatWallTime(token.expires_wall) +
-                    "\",\"expiresIn\":" + std::to_string(expires_in) + ",\"obtainedAt\":\"" +
-                    FormatWallTime(token.obtained_wall) + "\",\"username\":\"" +
-                    JsonEscape(token.username) + "\",\"server\":\"" + JsonEscape(token.server) +
-                    "\",\"generation\":" + std::to_string(token.generation) + "}";
+  std::string out =
+      "{\"accessToken\":" + JsonString(token.value) + ",\"tokenType\":\"Bearer\",\"expiresAt\":\"" +
+      FormatWallTime(token.expires_wall) + "\",\"expiresIn\":" + std::to_string(expires_in) +
+      ",\"obtainedAt\":\"" + FormatWallTime(token.obtained_wall) +
+      "\",\"username\":" + JsonString(token.username) + ",\"server\":" + JsonString(token.server) +
+      ",\"generation\":" + std::to_string(token.generation) + "}";
   return out;
 }
 

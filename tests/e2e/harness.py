@@ -30,6 +30,8 @@ FAKE_NACOS = os.environ.get("FAKE_NACOS", "build/tests/fake_nacos/fake-nacos")
 # A password that must never show up in any log or file the daemon writes.
 PASSWORD = "CANARY-PW-" + os.urandom(6).hex() + "&=%+ é"
 
+NOBODY = 65534
+
 # Every token fake-nacos signs starts with this (base64url of {"alg":"HS256"}).
 JWT_HEADER = "eyJhbGciOiJIUzI1NiJ9."
 
@@ -276,6 +278,23 @@ class TokendTestCase(unittest.TestCase):
         d = Daemon(self.dir, servers, **settings)
         self.daemons.append(d)
         return d.start() if start else d
+
+    def as_nobody(self):
+        """Prepares this test's directories for a daemon running as nobody (65534), so that file
+        permissions and /proc ownership apply as for an ordinary user (root bypasses both), and
+        returns a preexec function that drops to that user."""
+        os.chmod(self.dir, 0o711)
+        run = os.path.join(self.dir, "run")
+        os.makedirs(run, 0o750, exist_ok=True)
+        os.chown(run, NOBODY, NOBODY)
+        os.chown(self.password_file, NOBODY, NOBODY)
+
+        def drop():
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+
+        return drop
 
     def assert_no_secrets(self, text: str, tokens: list[str] = ()):
         self.assertNotIn(PASSWORD, text)

@@ -4,7 +4,7 @@ the key or path at fault, the password sources, and no secret anywhere (issue 2)
 import os
 import subprocess
 
-from harness import PASSWORD, TOKEND, TokendTestCase, main, write_secret
+from harness import NOBODY, PASSWORD, TOKEND, TokendTestCase, main, write_secret
 
 
 def tokend(*args, env=None, timeout=20):
@@ -113,22 +113,11 @@ class ConfigTest(TokendTestCase):
     def test_process_is_not_dumpable(self):
         # Run as an ordinary user: /proc/PID/environ and mem would then belong to that user,
         # unless PR_SET_DUMPABLE is off, which hands them to root.
-        nobody = 65534
         nacos = self.fake_nacos()
-        os.chmod(self.dir, 0o711)
-        run = os.path.join(self.dir, "run")
-        os.makedirs(run, 0o750, exist_ok=True)
-        os.chown(run, nobody, nobody)
-        os.chown(self.password_file, nobody, nobody)
-
-        def drop():
-            os.setgroups([])
-            os.setgid(nobody)
-            os.setuid(nobody)
-
+        drop = self.as_nobody()
         d = self.daemon([nacos.server_entry], preexec=drop)
         d.wait_token()
-        self.assertEqual(os.stat(f"/proc/{d.pid}").st_uid, nobody)
+        self.assertEqual(os.stat(f"/proc/{d.pid}").st_uid, NOBODY)
         self.assertEqual(os.stat(f"/proc/{d.pid}/environ").st_uid, 0)
         self.assertEqual(os.stat(f"/proc/{d.pid}/mem").st_uid, 0)
 

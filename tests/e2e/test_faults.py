@@ -144,19 +144,9 @@ class FaultTest(TokendTestCase):
 class FileFaultTest(TokendTestCase):
     def test_read_only_directory_keeps_the_old_file_and_recovers(self):
         # As an ordinary user, so that directory permissions apply (root ignores them).
-        nobody = 65534
         nacos = self.fake_nacos(ttl=3)
-        os.chmod(self.dir, 0o711)
+        drop = self.as_nobody()
         run = os.path.join(self.dir, "run")
-        os.makedirs(run, 0o750, exist_ok=True)
-        os.chown(run, nobody, nobody)
-        os.chown(self.password_file, nobody, nobody)
-
-        def drop():
-            os.setgroups([])
-            os.setgid(nobody)
-            os.setuid(nobody)
-
         d = self.daemon([nacos.server_entry], preexec=drop, refresh__retry_max="1s")
         token = d.wait_token()
         os.chmod(run, 0o550)
