@@ -38,6 +38,10 @@ Prints the current Nacos access token, as served by nacos-tokend.
   --refresh       ask the daemon to log in again first
   -h, --help      show this help;  -V, --version  show the version
 
+The token file may be in any of nacos-tokend's formats (raw, env, json); an
+expired json file is not used. Access needs membership in the daemon's reader
+group (nacos-token under systemd) or a place in socket.allow_users/allow_groups.
+
 Exit codes: 0 printed a valid token; 75 the daemon answers but has no valid
 token (yet); 69 neither the socket nor the file could be used; 64 bad command line.
 

@@ -38,6 +38,19 @@ Options:
 Signals: TERM/INT stop (socket removed, a valid token file kept); HUP reloads the
 configuration (a bad file is reported and the old one stays); USR1 logs in now.
 
+Password: from nacos.password_file, or the environment variable named by
+nacos.password_env, or else the systemd credential nacos-password
+($CREDENTIALS_DIRECTORY/nacos-password). Never on the command line.
+
+Files: the token at file.path (default /run/nacos-tokend/token, mode 0640), the
+socket at socket.path (default /run/nacos-tokend/tokend.sock), and the saved
+token for restarts beside the file (.token.state, mode 0600).
+Socket: GET /v1/token, GET /v1/token?format=json, GET /v1/health,
+POST /v1/refresh, GET /metrics (curl --unix-socket PATH http://localhost/v1/token).
+
+Logs go to stderr, with <N> priority prefixes for journald when stderr is not a
+terminal. Neither the password nor a token is ever logged.
+
 Exit codes: 0 stopped normally; 64 bad command line; 78 configuration error;
 --once: 77 credentials rejected, 69 no server reachable or usable,
 73 the token file could not be written.
