@@ -23,7 +23,12 @@ constexpr int kThreads = 2;
 constexpr int kSweepMs = 500;
 constexpr int kMaxRequestsPerConnection = 10000;
 constexpr int kStatusSlots = 600;
-constexpr int kAcceptBatch = 32;  // HTTP status codes 0..599 for request metrics
+constexpr int kAcceptBatch = 32;
+
+// epoll's user data: the descriptor and the connection id (0 for the listener and eventfd).
+uint64_t EventTag(int fd, uint32_t id) {
+  return (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
+}  // HTTP status codes 0..599 for request metrics
 
 struct Peer {
   uid_t uid = static_cast<uid_t>(-1);
@@ -73,6 +78,7 @@ struct Connection {
   bool head = false;
   int requests = 0;
   uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
+  uint32_t id = 0;            // tells apart connections that reuse a descriptor number
   uint32_t events = 0;        // the interest registered with epoll
   bool registered = false;    // added to epoll (done lazily: most requests finish before)
   bool must_linger = false;   // answered before the request was read: the peer may still send
@@ -112,6 +118,7 @@ struct SocketServer::Impl {
     int wake = -1;
     std::thread thread;
     std::unordered_map<int, Connection> conns;
+    uint32_t next_id = 0;
   };
   std::array<Worker, kThreads> workers;
 
@@ -171,10 +178,10 @@ Result<std::unique_ptr<SocketServer>> SocketServer::Create(const SocketConfig& c
     if (w.epoll < 0 || w.wake < 0) return Error{std::string("socket: epoll: ") + strerror(errno)};
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.fd = impl->listener.fd();
+    ev.data.u64 = EventTag(impl->listener.fd(), 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, impl->listener.fd(), &ev);
     ev.events = EPOLLIN;
-    ev.data.fd = w.wake;
+    ev.data.u64 = EventTag(w.wake, 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
   }
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(impl)));
@@ -245,14 +252,16 @@ void SocketServer::Impl::Run(Worker& w) {
       return;
     }
     for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
+      int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
+      uint32_t id = static_cast<uint32_t>(events[i].data.u64 >> 32);
       if (fd == listener.fd()) {
         Accept(w);
       } else if (fd == w.wake) {
         uint64_t v;
         (void)!::read(w.wake, &v, sizeof v);
         AnswerRefreshWaiters(w);
-      } else if (auto it = w.conns.find(fd); it != w.conns.end()) {
+      } else if (auto it = w.conns.find(fd); it != w.conns.end() && it->second.id == id) {
+        // (A stale event for a descriptor closed and reused within this batch has an old id.)
         OnEvent(w, it->second, events[i].events);
       }
     }
@@ -278,6 +287,8 @@ void SocketServer::Impl::Accept(Worker& w) {
     Connection& c = w.conns[fd];
     c = Connection{};
     c.fd = fd;
+    if (++w.next_id == 0) ++w.next_id;  // never 0, the tag of the listener and the eventfd
+    c.id = w.next_id;
     c.deadline = clock->Now() + kRequestDeadline;
     auto policy = Policy();
     if (!policy->uids.empty() || !policy->gids.empty()) {
@@ -331,7 +342,9 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) CloseConn(w, fd);
     return;
   }
-  if (c.close_after_write) return;  // ignore anything after a final answer
+  if (c.close_after_write || c.waiting_refresh || !c.out.empty()) {
+    return Watch(w, c);  // busy: read the rest only once answered
+  }
   char buf[4096];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
@@ -412,15 +425,16 @@ void SocketServer::Impl::Respond(Worker& w, Connection& c, const HttpResponse& r
 // half-closed peer (or one pipelining while we wait for a login) would wake
 // the loop without end.
 void SocketServer::Impl::Watch(Worker& w, Connection& c) {
-  uint32_t want = EPOLLRDHUP;
-  bool busy = c.waiting_refresh || !c.out.empty();
-  if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN;
+  // Busy (an answer pending or a login awaited): read nothing, so a client
+  // cannot queue unbounded input; HUP and ERR are still reported.
+  bool busy = c.waiting_refresh || !c.out.empty() || c.close_after_write;
+  uint32_t want = 0;
+  if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN | EPOLLRDHUP;
   if (c.out_off < c.out.size()) want |= EPOLLOUT;
-  if (c.peer_closed && !c.lingering) want &= ~EPOLLRDHUP;
   if (c.registered && want == c.events) return;
   epoll_event ev{};
   ev.events = want;
-  ev.data.fd = c.fd;
+  ev.data.u64 = EventTag(c.fd, c.id);
   epoll_ctl(w.epoll, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
   c.events = want;
   c.registered = true;

@@ -167,6 +167,34 @@ class SocketTest(TokendTestCase):
         for s in waiting + [pipelining]:
             s.close()
 
+    def test_clients_that_never_read_cannot_fill_the_daemons_memory(self):
+        nacos, d = self.start()
+        d.wait_token()
+
+        def rss_kib():
+            with open(f"/proc/{d.pid}/status") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+        before = rss_kib()
+        hogs = []
+        for _ in range(200):  # pipelined requests and junk, never reading the answers
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect(d.socket_path)
+            s.setblocking(False)
+            try:
+                s.send(b"GET /v1/token?format=json HTTP/1.1\r\n\r\n" * 2000)
+                s.send(b"x" * 300_000)
+            except BlockingIOError:
+                pass
+            s.shutdown(socket.SHUT_WR)
+            hogs.append(s)
+        time.sleep(1.0)
+        self.assertLess(rss_kib() - before, 16 * 1024, "input must not pile up in the daemon")
+        for s in hogs:
+            s.close()
+        self.assertEqual(d.request()[0], 200)
+
     def test_peer_outside_the_allow_list_is_refused(self):
         allowed_gid = 4242
         nacos, d = self.start(socket__mode="0666", socket__allow_groups=str(allowed_gid),
