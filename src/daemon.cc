@@ -129,6 +129,7 @@ void Daemon::StartLogin(MonoTime now) {
   StopLoginWorker();  // joins the previous, finished worker
   login_in_flight_ = true;
   auto ctx = login_;
+  inflight_ = ctx;
   LogDebug("logging in as " + ctx->config.username);
   login_thread_ = std::thread([this, ctx] {
     auto result = std::make_unique<LoginRoundResult>(ctx->client->Login(ctx->password.Reveal()));
@@ -157,6 +158,7 @@ void Daemon::FinishLogin(MonoTime now) {
   if (!result) return;
   StopLoginWorker();
   login_in_flight_ = false;
+  inflight_.reset();
   bool forced = std::exchange(login_forced_, false);
   if (context != login_->id) {
     // The configuration changed while this login ran: its answer is for old
@@ -167,16 +169,15 @@ void Daemon::FinishLogin(MonoTime now) {
     return;
   }
   if (result->success) {
-    OnLoginSuccess(now, *result->success);
+    OnLoginSuccess(now, *result->success, forced);
   } else {
     OnLoginFailure(now, result->failure_kind, result->error, result->retry_after);
   }
   if (socket_)
     socket_->RefreshFinished(result->success.has_value() && last_error_.empty(), last_error_);
-  (void)forced;
 }
 
-void Daemon::OnLoginSuccess(MonoTime now, LoginSuccess& success) {
+void Daemon::OnLoginSuccess(MonoTime now, LoginSuccess& success, bool forced) {
   std::vector<std::string> warnings;
   Result<Token> token = TokenFromLogin(success, config_.nacos.username, &warnings);
   for (const auto& w : warnings) LogWarning(w);
@@ -189,8 +190,23 @@ void Daemon::OnLoginSuccess(MonoTime now, LoginSuccess& success) {
                    success.server.Display() + ": the token expired before it could be used");
     return;
   }
+  auto previous = store_.Valid(now);
+  if (!forced && previous && previous->value != token->value &&
+      previous->expires > token->expires) {
+    // A scheduled refresh gave a token that dies sooner than the one served
+    // (a shorter server TTL, a skewed server clock): keep serving the longer
+    // one, and log in again on the new token's schedule. A forced login
+    // (USR1, POST /v1/refresh) always switches: someone asked for a new token.
+    failures_ = 0;
+    last_error_.clear();
+    metrics_.ok++;
+    next_login_ = policy_.NextRefresh(now, token->obtained, token->expires, Uniform());
+    LogInfo("login gave a token valid for " + FormatDuration(token->expires - now) +
+            ", less than the current one (" + FormatDuration(previous->expires - now) +
+            "); keeping the current token; next login in " + FormatDuration(next_login_ - now));
+    return;
+  }
   metrics_.SetProblem("");
-  auto previous = store_.Current();
   auto current = store_.Set(std::move(*token));
   failures_ = 0;
   last_error_.clear();
@@ -272,6 +288,10 @@ void Daemon::Publish(MonoTime now) {
     LogInfo(config_.file.path + ": published again after " + std::to_string(file_failures_) +
             " failed attempt(s)");
   }
+  if (retired_file_) {
+    (void)retired_file_->Remove();
+    retired_file_.reset();
+  }
   file_failures_ = 0;
   last_file_error_.clear();
   file_dirty_ = false;
@@ -327,6 +347,7 @@ void Daemon::ExpireIfDue(MonoTime now) {
     if (!s) LogError(s.error());
   }
   if (state_file_) (void)state_file_->Remove();
+  if (retired_file_) (void)retired_file_->Remove();
   LogWarning("token " + TokenFingerprint(token->value) +
              " expired and no new one could be obtained" +
              (last_error_.empty() ? "" : " (" + last_error_ + ")") +
@@ -379,6 +400,21 @@ void Daemon::Reload(MonoTime now) {
     next_login = MakeLoginContext(next, std::move(*password), &error);
     if (!next_login) problems.push_back(error);
   }
+  // A new socket path is bound before anything is committed, so that a
+  // failure leaves everything as it was.
+  bool socket_changed = problems.empty() && next.socket != config_.socket;
+  bool rebind =
+      socket_changed && !(socket_ && (socket_->activated() || socket_->path() == next.socket.path));
+  std::unique_ptr<SocketServer> fresh_socket;
+  if (rebind && !next.socket.path.empty()) {
+    auto server =
+        SocketServer::Create(next.socket, clock_, &store_, &metrics_, [this] { RequestRefresh(); });
+    if (server) {
+      fresh_socket = std::move(*server);
+    } else {
+      problems.push_back(server.error());
+    }
+  }
   if (!problems.empty()) {
     for (const auto& p : problems) LogError("reload: " + p);
     LogError("reload failed; the previous configuration stays in force");
@@ -387,22 +423,53 @@ void Daemon::Reload(MonoTime now) {
   }
   for (const auto& w : warnings) LogWarning(w);
 
+  // Everything below only applies what was checked above.
   bool relogin = next.nacos != config_.nacos || !(next_login->password == login_->password);
-  bool file_changed = next.file != config_.file;
-  bool socket_changed = next.socket != config_.socket;
-  if (file_changed && token_file_ && next.file.path != config_.file.path) {
-    (void)token_file_->Remove();
+  bool user_changed = next.nacos.username != config_.nacos.username;
+  if (next.file.path != config_.file.path && token_file_) {
+    retired_file_ = std::move(token_file_);  // removed once the new file is in place
   }
-  if (file_changed) {
+  if (next.file != config_.file) {
     file_dirty_ = true;
     next_publish_ = now;
   }
   SetLogLevel(next.log_level);
   policy_ = RefreshPolicy(next.refresh);
-  if (relogin) login_ = next_login;
+  if (relogin) {
+    if (inflight_) inflight_->transport->Abort();  // its answer would be for the old settings
+    login_ = next_login;
+  }
+  const std::string old_state = StatePath();
   config_ = std::move(next);
   token_file_ = std::move(next_file);
-  if (socket_changed) ApplySocketConfig();
+  if (StatePath() != old_state) {
+    (void)state_file_->Remove();
+    FileConfig state_config;
+    state_config.path = StatePath();
+    state_config.mode = 0600;
+    state_file_ = std::make_unique<TokenFile>(state_config, &file_ops_);
+    SaveState();
+  }
+  if (user_changed) {
+    // Another user's token must not be handed out under the new settings.
+    store_.Clear();
+    if (token_file_) (void)token_file_->Remove();
+    if (retired_file_) (void)retired_file_->Remove();
+    retired_file_.reset();
+    (void)state_file_->Remove();
+    file_dirty_ = false;
+    metrics_.SetProblem("the user changed; logging in as " + config_.nacos.username);
+  }
+  if (rebind) {
+    if (socket_) socket_->Stop();
+    socket_ = std::move(fresh_socket);
+    if (socket_) {
+      socket_->Start();
+      LogInfo("now serving on " + socket_->description());
+    }
+  } else if (socket_changed && socket_) {
+    if (Status s = socket_->Reconfigure(config_.socket); !s) LogError("reload: " + s.error());
+  }
   if (file_dirty_) Publish(now);
   if (relogin) {
     failures_ = 0;
@@ -412,32 +479,6 @@ void Daemon::Reload(MonoTime now) {
     LogInfo("configuration reloaded");
   }
   notifier_.Ready();
-}
-
-void Daemon::ApplySocketConfig() {
-  bool same_path = socket_ && socket_->path() == config_.socket.path;
-  if (same_path || (socket_ && socket_->activated())) {
-    Status s = socket_->Reconfigure(config_.socket);
-    if (!s) LogError("reload: " + s.error());
-    return;
-  }
-  // A new path (or a socket switched on or off): bind the new one first.
-  std::unique_ptr<SocketServer> fresh;
-  if (!config_.socket.path.empty()) {
-    auto server = SocketServer::Create(config_.socket, clock_, &store_, &metrics_,
-                                       [this] { RequestRefresh(); });
-    if (!server) {
-      LogError("reload: " + server.error() + "; keeping the previous socket");
-      return;
-    }
-    fresh = std::move(*server);
-  }
-  if (socket_) socket_->Stop();
-  socket_ = std::move(fresh);
-  if (socket_) {
-    socket_->Start();
-    LogInfo("now serving on " + socket_->description());
-  }
 }
 
 void Daemon::HandleSignal(int signo, MonoTime now, bool* stop) {
@@ -508,7 +549,7 @@ int Daemon::Run() {
     if (!login_in_flight_) wake = std::min(wake, next_login_);
     if (auto t = store_.Current()) wake = std::min(wake, t->expires);
     if (notifier_.watchdog_enabled()) wake = std::min(wake, notifier_.next_ping());
-    if (file_dirty_) wake = std::min(wake, next_publish_);
+    if (file_dirty_ && !login_in_flight_) wake = std::min(wake, next_publish_);
     MonoDuration wait = std::max(MonoDuration(0), wake - now);
     int timeout_ms = static_cast<int>(std::min<int64_t>(wait.count() + 1, 24 * 3600 * 1000));
 
@@ -527,11 +568,13 @@ int Daemon::Run() {
 
   notifier_.Stopping();
   login_->transport->Abort();
+  if (inflight_) inflight_->transport->Abort();
   StopLoginWorker();
   if (socket_) socket_->Stop();
   ::close(signal_fd);
   now = clock_->Now();
   if (!store_.Valid(now) && token_file_) (void)token_file_->Remove();
+  if (retired_file_) (void)retired_file_->Remove();
   LogInfo("stopped");
   return kExitOk;
 }
@@ -555,6 +598,11 @@ int Daemon::RunOnce() {
     return kExitUnavailable;
   }
   now = clock_->Now();
+  if (!token->ValidAt(now)) {
+    LogError("login failed: " + result.success->server.Display() +
+             ": the token expired before it could be used");
+    return kExitUnavailable;
+  }
   auto current = store_.Set(std::move(*token));
   LogInfo("token from " + current->server + " (" + TokenFingerprint(current->value) +
           "), valid for " + FormatDuration(current->expires - now));

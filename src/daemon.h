@@ -71,7 +71,7 @@ class Daemon {
  private:
   void StartLogin(MonoTime now);
   void FinishLogin(MonoTime now);
-  void OnLoginSuccess(MonoTime now, struct LoginSuccess& success);
+  void OnLoginSuccess(MonoTime now, struct LoginSuccess& success, bool forced);
   void OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error,
                       MonoDuration retry_after = MonoDuration(0));
   void ExpireIfDue(MonoTime now);
@@ -80,7 +80,6 @@ class Daemon {
   void SaveState();
   void RestoreState(MonoTime now);
   void Reload(MonoTime now);
-  void ApplySocketConfig();
   void HandleSignal(int signo, MonoTime now, bool* stop);
   void UpdateStatus(MonoTime now);
   void StopLoginWorker();
@@ -93,10 +92,12 @@ class Daemon {
   Config config_;
   std::string init_error_;
   ConfigSource source_;
-  std::shared_ptr<LoginContext> login_;  // current credentials, servers, transport
+  std::shared_ptr<LoginContext> login_;     // current credentials, servers, transport
+  std::shared_ptr<LoginContext> inflight_;  // the context of the login running, if any
   RefreshPolicy policy_;
   FileOps file_ops_;
   std::unique_ptr<TokenFile> token_file_;
+  std::unique_ptr<TokenFile> retired_file_;  // the previous file.path until the new one is written
   std::unique_ptr<TokenFile> state_file_;
   std::unique_ptr<SocketServer> socket_;
   TokenStore store_;

@@ -38,11 +38,6 @@ class DeadlineWatchdog {
  public:
   DeadlineWatchdog(PocoTransport::Impl* impl, int fd, SteadyClock::time_point deadline)
       : impl_(impl) {
-    {
-      std::lock_guard lock(impl_->mu);
-      impl_->active_fd = fd;
-      if (impl_->aborted) ::shutdown(fd, SHUT_RDWR);
-    }
     thread_ = std::thread([this, fd, deadline] {
       std::unique_lock lock(impl_->mu);
       if (!impl_->cv.wait_until(lock, deadline, [this] { return done_ || impl_->aborted; })) {
@@ -50,6 +45,10 @@ class DeadlineWatchdog {
         ::shutdown(fd, SHUT_RDWR);
       }
     });
+    // Registered only once the thread exists, so a failed start leaves nothing behind.
+    std::lock_guard lock(impl_->mu);
+    impl_->active_fd = fd;
+    if (impl_->aborted) ::shutdown(fd, SHUT_RDWR);
   }
   ~DeadlineWatchdog() {
     {
@@ -85,16 +84,23 @@ bool IsIpLiteral(const std::string& host) {
 // getaddrinfo cannot be cancelled, so a name is looked up on a detached thread
 // and waited for until the deadline: a dead resolver cannot hold a login
 // longer than request_timeout (the lookup then finishes, unused, on its own).
-Result<Poco::Net::SocketAddress> Resolve(const ServerEndpoint& server,
+Result<Poco::Net::SocketAddress> Resolve(PocoTransport::Impl* impl, const ServerEndpoint& server,
                                          SteadyClock::time_point deadline) {
   if (IsIpLiteral(server.host)) return Poco::Net::SocketAddress(server.host, server.port);
   auto task = std::make_shared<std::packaged_task<Poco::Net::SocketAddress()>>(
       [host = server.host, port = server.port] { return Poco::Net::SocketAddress(host, port); });
   std::future<Poco::Net::SocketAddress> result = task->get_future();
   std::thread([task] { (*task)(); }).detach();
-  if (result.wait_until(deadline) != std::future_status::ready) {
-    return Error{server.Display() + ": looking up '" + server.host +
-                 "' did not finish within nacos.request_timeout"};
+  for (;;) {
+    if (result.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready) break;
+    {
+      std::lock_guard lock(impl->mu);
+      if (impl->aborted) return Error{server.Display() + ": not contacted, shutting down"};
+    }
+    if (SteadyClock::now() >= deadline) {
+      return Error{server.Display() + ": looking up '" + server.host +
+                   "' did not finish within nacos.request_timeout"};
+    }
   }
   try {
     return result.get();
@@ -139,11 +145,13 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
     std::lock_guard lock(impl_->mu);
     if (impl_->aborted) return Error{where + ": not contacted, shutting down"};
   }
+  // Declared before the watchdog: the descriptor must stay open until the
+  // watchdog (which may shut it down) has stopped.
+  Poco::Net::StreamSocket socket;
   std::optional<DeadlineWatchdog> watchdog;
   try {
-    Result<Poco::Net::SocketAddress> address = Resolve(server, deadline);
+    Result<Poco::Net::SocketAddress> address = Resolve(impl_.get(), server, deadline);
     if (!address) return Error{address.error()};
-    Poco::Net::StreamSocket socket;
     auto connect_budget = std::min<SteadyClock::duration>(c.connect_timeout, remaining());
     socket.connect(*address, Span(connect_budget));
     watchdog.emplace(impl_.get(), socket.impl()->sockfd(), deadline);

@@ -6,6 +6,9 @@
 
 #include <cmath>
 
+#include "form_encode.h"
+#include "json_string.h"
+
 namespace tokend {
 namespace {
 
@@ -112,9 +115,19 @@ std::string TokenProblem(std::string_view token) {
 
 std::string QuoteServerText(std::string_view text, std::string_view secret) {
   std::string s(text.substr(0, 4096));
-  if (secret.size() >= 1) {
-    for (size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at)) {
-      s.replace(at, secret.size(), "***");
+  if (!secret.empty()) {
+    // As sent (form-encoded, maybe re-encoded with '+'), as is, and as a JSON string.
+    std::string form = FormEncode(secret);
+    std::string plus = form;
+    for (size_t at = plus.find("%20"); at != std::string::npos; at = plus.find("%20", at)) {
+      plus.replace(at, 3, "+");
+    }
+    std::string json = JsonString(secret);
+    json = json.substr(1, json.size() - 2);
+    for (const std::string& form_of : {std::string(secret), form, plus, json}) {
+      for (size_t at = s.find(form_of); at != std::string::npos; at = s.find(form_of, at)) {
+        s.replace(at, form_of.size(), "***");
+      }
     }
   }
   std::string out;

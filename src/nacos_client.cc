@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "form_encode.h"
 #include "log.h"
 #include "login_answer.h"
 #include "secret.h"
@@ -18,24 +19,6 @@ struct WipedString {
 };
 
 }  // namespace
-
-std::string FormEncode(std::string_view value) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() * 3);
-  for (char ch : value) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 NacosClient::NacosClient(const NacosConfig& config, HttpTransport* transport, const Clock* clock)
     : config_(config), transport_(transport), clock_(clock), learned_api_(config.servers.size()) {}

@@ -50,7 +50,4 @@ class NacosClient {
   std::vector<std::optional<ApiMode>> learned_api_;  // per server, for api = auto
 };
 
-/// application/x-www-form-urlencoded encoding of one value.
-std::string FormEncode(std::string_view value);
-
 }  // namespace tokend

@@ -112,8 +112,8 @@ Result<Secret> ReadPassword(const NacosConfig& config, std::vector<std::string>*
   if (!config.password_env.empty()) {
     const char* value = std::getenv(config.password_env.c_str());
     if (!value || !*value) {
-      return Error{"nacos.password_env: the environment variable '" + config.password_env +
-                   "' is not set or empty"};
+      // The name is not echoed: a password put there by mistake must not reach the log.
+      return Error{"nacos.password_env: the environment variable it names is not set or empty"};
     }
     Secret secret{std::string_view(value)};
     WipeMemory(const_cast<char*>(value), std::strlen(value));

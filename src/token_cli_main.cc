@@ -295,7 +295,10 @@ int main(int argc, char** argv) {
       Answer r = Ask(o.socket, "POST", "/v1/refresh", 90);
       if (r.status == 200) {
         refresh_pending = false;
-      } else if (r.status != 0) {
+      } else if (r.status == 0) {
+        // No daemon to ask: a refresh cannot happen; fall back as without --refresh.
+        refresh_pending = false;
+      } else {
         last = "the daemon could not log in again: " + Trim(r.body);
         last_code = kTempFail;
       }

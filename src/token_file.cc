@@ -127,6 +127,9 @@ Status TokenFile::CheckDirectory() const {
                  std::strerror(errno)};
   }
   if (!S_ISDIR(st.st_mode)) return Error{"file.path: " + dir_path + " is not a directory"};
+  if (faccessat(AT_FDCWD, dir_path.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    return Error{"file.path: cannot write in directory " + dir_path + ": " + std::strerror(errno)};
+  }
   if (st.st_mode & S_IWOTH) {
     char mode[8];
     snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);

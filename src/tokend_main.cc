@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "http_transport.h"
 #include "log.h"
 #include "secret.h"
 #include "signals.h"
@@ -152,6 +153,11 @@ int main(int argc, char** argv) {
     FileOps ops;
     TokenFile probe(config.file, &ops);
     if (Status s = probe.CheckDirectory(); !s) problems.push_back(s.error());
+  }
+  if (problems.empty() && opts.check) {
+    // The TLS module and the CA bundle, as the daemon would load them.
+    auto transport = PocoTransport::Create(config.nacos);
+    if (!transport) problems.push_back(transport.error());
   }
   for (const auto& s : config.nacos.servers) {
     if (!s.https && !IsLoopback(s.host)) {

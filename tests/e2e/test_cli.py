@@ -80,6 +80,9 @@ class CliTest(TokendTestCase):
     def test_falls_back_to_the_file(self):
         nacos, d = self.start()
         token = d.wait_token()
+        r = run_cli(["--socket", os.path.join(self.dir, "missing.sock"), "--file", d.token_path,
+                     "--refresh"])
+        self.assertEqual((r.returncode, r.stdout), (0, token + "\n"), r.stderr)
         r = run_cli(["--socket", os.path.join(self.dir, "missing.sock"), "--file", d.token_path])
         self.assertEqual((r.returncode, r.stdout), (0, token + "\n"))
         d.stop()  # the socket is gone, the valid file stays

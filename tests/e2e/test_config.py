@@ -62,7 +62,7 @@ class ConfigTest(TokendTestCase):
             (["-D", "nacos.password_file=/nonexistent/pw"],
              "nacos.password_file: cannot open '/nonexistent/pw'"),
             (["-D", "nacos.password_env=NO_SUCH_VAR_XYZ"],
-             "nacos.password_env: the environment variable 'NO_SUCH_VAR_XYZ' is not set"),
+             "nacos.password_env: the environment variable it names is not set or empty"),
             ([], "no password source"),
             (["-D", f"nacos.password_file={self.password_file}", "-D", "file.path=/tmp/t"],
              "file.path: directory /tmp (mode 1777) is writable by every user"),

@@ -188,6 +188,18 @@ class CoreTest(TokendTestCase):
         self.assertLessEqual(nacos.stats()["logins"], 4)
         self.assert_token_accepted(nacos, second)
 
+    def test_a_shorter_lived_token_does_not_replace_a_longer_one(self):
+        nacos = self.fake_nacos(ttl=30)
+        d = self.daemon([nacos.server_entry], refresh__at="0.1", refresh__jitter="0.05")
+        token = d.wait_token()
+        nacos.set(ttl=2)  # the server now hands out 2-second tokens
+        d.wait_log(r"login gave a token valid for [0-9ms]+, less than the current one .*keeping "
+                   r"the current token", timeout=8)
+        nacos.fault("down")
+        time.sleep(2.5)  # the short token would have expired by now
+        self.assertEqual(d.token(), token)
+        self.assertEqual(d.request()[2], token)
+
     def test_reader_racing_fast_rotations(self):
         nacos = self.fake_nacos(ttl=1)
         d = self.daemon([nacos.server_entry], refresh__retry_min="100ms", refresh__at="0.5",

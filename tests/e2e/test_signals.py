@@ -70,16 +70,59 @@ class SignalTest(TokendTestCase):
         wait_until(lambda: (d.token() or "").startswith("NACOS_ACCESS_TOKEN="), what="env format")
         self.assert_token_accepted(other, d.token().split("=", 1)[1].strip())
 
-    def test_hup_with_a_bad_config_keeps_the_old_one(self):
-        nacos = self.fake_nacos()
+    def daemon_with_config(self, nacos, extra=""):
         run = os.path.join(self.dir, "run")
-        good = (f"[nacos]\nservers = {nacos.server_entry}\nusername = nacos\n"
-                f"password_file = {self.password_file}\n[file]\npath = {run}/token\n"
-                f"[socket]\npath = {run}/tokend.sock\n")
-        config = self.write_config(good)
+        text = (f"[nacos]\nservers = {nacos.server_entry}\nusername = nacos\n"
+                f"password_file = {self.password_file}\nrequest_timeout = 20s\n"
+                f"[file]\npath = {run}/token\n[socket]\npath = {run}/tokend.sock\n")
+        config = self.write_config(text)
         d = self.daemon([], start=False, config_file=config)
         d.defines = {}
         d.start()
+        return d, text
+
+    def test_hup_to_an_unwritable_directory_keeps_the_old_file(self):
+        nacos = self.fake_nacos()
+        d, text = self.daemon_with_config(nacos)
+        token = d.wait_token()
+        self.write_config(text.replace(f"path = {self.dir}/run/token", "path = /proc/sys/tokend-token"))
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"<3>reload: file.path: cannot write in directory /proc/sys")
+        self.assertEqual(d.token(), token)
+
+    def test_hup_moves_the_file_then_removes_the_old_one(self):
+        nacos = self.fake_nacos()
+        d, text = self.daemon_with_config(nacos)
+        token = d.wait_token()
+        other = os.path.join(self.dir, "other")
+        os.mkdir(other, 0o750)
+        self.write_config(text.replace(f"path = {self.dir}/run/token", f"path = {other}/token"))
+        d.signal(signal.SIGHUP)
+        wait_until(lambda: os.path.exists(f"{other}/token"), what="the file at its new path")
+        with open(f"{other}/token") as f:
+            self.assertEqual(f.read(), token)
+        wait_until(lambda: not os.path.exists(d.token_path), what="the old file removed")
+        self.assertTrue(os.path.exists(f"{other}/.token.state"))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "run", ".token.state")))
+
+    def test_term_right_after_a_reload_during_a_hanging_login(self):
+        nacos = self.fake_nacos()
+        d, text = self.daemon_with_config(nacos)
+        d.wait_token()
+        nacos.fault("hang")
+        d.signal(signal.SIGUSR1)
+        wait_until(lambda: nacos.stats()["logins"] >= 2)
+        self.write_config(text.replace("request_timeout = 20s", "request_timeout = 25s"))
+        d.signal(signal.SIGHUP)
+        d.wait_log("configuration reloaded; logging in again")
+        started = time.monotonic()
+        d.signal(signal.SIGTERM)
+        self.assertEqual(d.process.wait(10), 0)
+        self.assertLess(time.monotonic() - started, 1.5)
+
+    def test_hup_with_a_bad_config_keeps_the_old_one(self):
+        nacos = self.fake_nacos()
+        d, good = self.daemon_with_config(nacos)
         token = d.wait_token()
         for bad in (good.replace("username = nacos", "username = nacos\nbogus = 1"),
                     good.replace(self.password_file, "/nonexistent/password"),

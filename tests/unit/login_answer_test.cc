@@ -108,6 +108,16 @@ TEST_CASE("login answer: redirects and 5xx are transient; the password never lea
   CHECK(Fail(429, "").kind == LoginFailureKind::kTransient);
 }
 
+TEST_CASE("login answer: an echoed password is hidden in every form it may take") {
+  const std::string pw = "p&ss w\"ord";
+  for (const char* echo : {"p&ss w\"ord", "p%26ss%20w%22ord", "p%26ss+w%22ord", "p&ss w\\\"ord"}) {
+    CAPTURE(echo);
+    auto r = ParseLoginAnswer(500, "text/plain", std::string("bad: ") + echo, pw);
+    const auto& f = std::get<LoginFailure>(r);
+    CHECK(f.reason.find("bad: ***") != std::string::npos);
+  }
+}
+
 TEST_CASE("login answer: quoted server text is short and on one line") {
   std::string q = QuoteServerText(std::string(1000, 'x') + "\n\r\x01", "");
   CHECK(q.size() <= 170);
