@@ -282,8 +282,10 @@ void Daemon::Publish(MonoTime now) {
       LogDebug(message);
     last_file_error_ = s.error();
     file_dirty_ = true;
+    cleanup_pending_ = true;
     return;
   }
+  RemoveLeftoversIfNeeded();  // first, so that the line below describes a clean directory
   if (file_failures_ > 0) {
     LogInfo(config_.file.path + ": published again after " + std::to_string(file_failures_) +
             " failed attempt(s)");
@@ -295,6 +297,16 @@ void Daemon::Publish(MonoTime now) {
   file_failures_ = 0;
   last_file_error_.clear();
   file_dirty_ = false;
+}
+
+// A publication that failed may have left its temp file behind when the
+// directory turned read-only between create and unlink; sweep once writing works again.
+void Daemon::RemoveLeftoversIfNeeded() {
+  if (!cleanup_pending_) return;
+  cleanup_pending_ = false;
+  int removed = (token_file_ ? token_file_->RemoveLeftovers() : 0) + state_file_->RemoveLeftovers();
+  if (removed > 0)
+    LogInfo("removed " + std::to_string(removed) + " temporary file(s) left by failed writes");
 }
 
 void Daemon::MaybeReady(MonoTime now) {
@@ -309,7 +321,12 @@ void Daemon::SaveState() {
   std::string text = RenderTokenState(*token, boot_id_);
   Status s = state_file_->Publish(text);
   WipeMemory(text.data(), text.size());
-  if (!s) LogWarning("cannot save the token for a restart: " + s.error());
+  if (!s) {
+    LogWarning("cannot save the token for a restart: " + s.error());
+    cleanup_pending_ = true;
+  } else {
+    RemoveLeftoversIfNeeded();
+  }
 }
 
 void Daemon::RestoreState(MonoTime now) {

@@ -77,6 +77,7 @@ class Daemon {
   void ExpireIfDue(MonoTime now);
   void Publish(MonoTime now);
   void MaybeReady(MonoTime now);
+  void RemoveLeftoversIfNeeded();
   void SaveState();
   void RestoreState(MonoTime now);
   void Reload(MonoTime now);
@@ -118,6 +119,7 @@ class Daemon {
   int file_failures_ = 0;
   MonoTime next_publish_;
   std::string last_file_error_;
+  bool cleanup_pending_ = false;  // a failed write may have left a temp file
   bool ready_sent_ = false;
   MonoTime last_forced_start_{MonoDuration(-1'000'000'000)};
 

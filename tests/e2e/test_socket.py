@@ -168,6 +168,9 @@ class SocketTest(TokendTestCase):
             s.close()
 
     def test_clients_that_never_read_cannot_fill_the_daemons_memory(self):
+        if os.environ.get("TOKEND_SANITIZED"):
+            # ASan's quarantine keeps freed memory resident: RSS says nothing there.
+            self.skipTest("memory is measured in the plain build")
         nacos, d = self.start()
         d.wait_token()
 
