@@ -191,9 +191,19 @@ class Daemon:
     def token(self) -> str | None:
         return read_file(self.token_path)
 
+    @property
+    def state_path(self) -> str:
+        name = "." + os.path.basename(self.token_path) + ".state"
+        return os.path.join(os.path.dirname(self.token_path), name)
+
     def wait_token(self, timeout: float = 10.0, different_from: str | None = None) -> str:
         return wait_until(lambda: (t := self.token()) and t != different_from and t,
                           timeout, what="token file")
+
+    def wait_state(self, timeout: float = 10.0) -> str:
+        """Waits for the saved state, written just after the token file."""
+        wait_until(lambda: os.path.exists(self.state_path), timeout, what="saved state")
+        return self.state_path
 
     def request(self, method: str = "GET", target: str = "/v1/token", timeout: float = 5.0):
         return socket_request(self.socket_path, method, target, timeout)

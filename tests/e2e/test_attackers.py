@@ -49,7 +49,7 @@ class AttackerTest(TokendTestCase):
                 d.wait_token()
                 self.assert_mode(d.token_path, 0o640)
                 self.assert_mode(d.socket_path, 0o660)
-                self.assert_mode(os.path.join(run, ".token.state"), 0o600)
+                self.assert_mode(d.wait_state(), 0o600)
                 d.stop()
 
     def test_group_of_the_file_and_socket(self):
@@ -59,7 +59,7 @@ class AttackerTest(TokendTestCase):
         d.wait_token()
         self.assertEqual(os.stat(d.token_path).st_gid, gid)
         self.assertEqual(os.stat(d.socket_path).st_gid, gid)
-        self.assertEqual(os.stat(os.path.join(os.path.dirname(d.token_path), ".token.state")).st_gid,
+        self.assertEqual(os.stat(d.wait_state()).st_gid,
                          os.getegid(), "the saved state is not for the readers' group")
 
 

@@ -113,7 +113,7 @@ class ServiceTest(TokendTestCase):
         nacos = self.fake_nacos(ttl=60)
         d = self.daemon([nacos.server_entry])
         token = d.wait_token()
-        state = os.path.join(os.path.dirname(d.token_path), ".token.state")
+        state = d.wait_state()
         self.assert_mode(state, 0o600)
         self.assertEqual(d.stop(), 0)
         notify = self.listener()

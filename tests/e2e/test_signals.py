@@ -102,7 +102,7 @@ class SignalTest(TokendTestCase):
         with open(f"{other}/token") as f:
             self.assertEqual(f.read(), token)
         wait_until(lambda: not os.path.exists(d.token_path), what="the old file removed")
-        self.assertTrue(os.path.exists(f"{other}/.token.state"))
+        wait_until(lambda: os.path.exists(f"{other}/.token.state"), what="the moved state")
         self.assertFalse(os.path.exists(os.path.join(self.dir, "run", ".token.state")))
 
     def test_term_right_after_a_reload_during_a_hanging_login(self):

@@ -325,6 +325,7 @@ class SocketTest(TokendTestCase):
     def test_no_socket_when_path_is_empty(self):
         nacos, d = self.start(socket__path="")
         d.wait_token()
+        d.wait_state()
         self.assertEqual(sorted(os.listdir(os.path.dirname(d.token_path))),
                          [".token.state", "token"])
 
