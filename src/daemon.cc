@@ -124,7 +124,7 @@ void Daemon::RequestRefresh() {
   wakeup_.Notify();
 }
 
-void Daemon::StartLogin(MonoTime now) {
+void Daemon::StartLogin() {
   if (login_in_flight_) return;
   StopLoginWorker();  // joins the previous, finished worker
   login_in_flight_ = true;
@@ -140,7 +140,6 @@ void Daemon::StartLogin(MonoTime now) {
     }
     wakeup_.Notify();
   });
-  (void)now;
 }
 
 void Daemon::StopLoginWorker() {
@@ -556,7 +555,7 @@ int Daemon::Run() {
       }
     }
     ExpireIfDue(now);
-    if (!login_in_flight_ && now >= next_login_) StartLogin(now);
+    if (!login_in_flight_ && now >= next_login_) StartLogin();
     if (file_dirty_ && !login_in_flight_ && now >= next_publish_) Publish(now);
     MaybeReady(now);
     UpdateStatus(now);

@@ -69,7 +69,7 @@ class Daemon {
   const LoginMetrics& metrics() const { return metrics_; }
 
  private:
-  void StartLogin(MonoTime now);
+  void StartLogin();
   void FinishLogin(MonoTime now);
   void OnLoginSuccess(MonoTime now, struct LoginSuccess& success, bool forced);
   void OnLoginFailure(MonoTime now, FailureKind kind, const std::string& error,

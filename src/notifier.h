@@ -16,8 +16,7 @@ class Notifier {
   void Reloading();
   void Stopping();
   /// Sends WATCHDOG=1 when the watchdog is on and half its interval has
-  /// passed since the last ping. Returns the time the next ping is due, or
-  /// nullopt-like MonoTime::max when the watchdog is off.
+  /// passed since the last ping; next_ping() says when the next one is due.
   void MaybePing(MonoTime now);
   bool watchdog_enabled() const { return interval_.count() > 0; }
   MonoTime next_ping() const { return last_ping_ + interval_ / 2; }
