@@ -97,10 +97,7 @@ Status Daemon::Init(bool with_socket) {
               " temporary file(s) left by an interrupted run");
     }
   }
-  FileConfig state_config;
-  state_config.path = StatePath();
-  state_config.mode = 0600;
-  state_file_ = std::make_unique<TokenFile>(state_config, &file_ops_);
+  state_file_ = MakeStateFile();
   if (config_.file.path.empty()) {
     if (Status s = state_file_->CheckDirectory(); !s) return Error{"socket.path: " + s.error()};
   }
@@ -331,7 +328,7 @@ void Daemon::SaveState() {
 void Daemon::RestoreState(MonoTime now) {
   std::ifstream in(StatePath());
   if (!in) {
-    if (token_file_) (void)token_file_->Remove();  // no lifetime known: not servable
+    RemovePublished();  // a file left without its lifetime is not servable
     return;
   }
   std::stringstream text;
@@ -340,9 +337,7 @@ void Daemon::RestoreState(MonoTime now) {
   auto token = ParseTokenState(content, boot_id_, config_.nacos.username, now, clock_->WallNow());
   WipeMemory(content.data(), content.size());
   if (!token) {
-    // Whatever the previous run left is expired or not ours: never serve it.
-    if (token_file_) (void)token_file_->Remove();
-    (void)state_file_->Remove();
+    RemovePublished();  // whatever the previous run left is expired or not ours
     return;
   }
   auto current = store_.Set(std::move(*token));
@@ -354,16 +349,27 @@ void Daemon::RestoreState(MonoTime now) {
   MaybeReady(now);
 }
 
+std::unique_ptr<TokenFile> Daemon::MakeStateFile() {
+  FileConfig state_config;
+  state_config.path = StatePath();
+  state_config.mode = 0600;  // holds the token: for the daemon alone
+  return std::make_unique<TokenFile>(state_config, &file_ops_);
+}
+
+void Daemon::RemovePublished() {
+  if (token_file_) {
+    if (Status s = token_file_->Remove(); !s) LogError(s.error());
+  }
+  if (retired_file_) (void)retired_file_->Remove();
+  retired_file_.reset();
+  if (state_file_) (void)state_file_->Remove();
+}
+
 void Daemon::ExpireIfDue(MonoTime now) {
   auto token = store_.Current();
   if (!token || token->ValidAt(now)) return;
   store_.Clear();
-  if (token_file_) {
-    Status s = token_file_->Remove();
-    if (!s) LogError(s.error());
-  }
-  if (state_file_) (void)state_file_->Remove();
-  if (retired_file_) (void)retired_file_->Remove();
+  RemovePublished();
   LogWarning("token " + TokenFingerprint(token->value) +
              " expired and no new one could be obtained" +
              (last_error_.empty() ? "" : " (" + last_error_ + ")") +
@@ -460,19 +466,13 @@ void Daemon::Reload(MonoTime now) {
   token_file_ = std::move(next_file);
   if (StatePath() != old_state) {
     (void)state_file_->Remove();
-    FileConfig state_config;
-    state_config.path = StatePath();
-    state_config.mode = 0600;
-    state_file_ = std::make_unique<TokenFile>(state_config, &file_ops_);
+    state_file_ = MakeStateFile();
     SaveState();
   }
   if (user_changed) {
     // Another user's token must not be handed out under the new settings.
     store_.Clear();
-    if (token_file_) (void)token_file_->Remove();
-    if (retired_file_) (void)retired_file_->Remove();
-    retired_file_.reset();
-    (void)state_file_->Remove();
+    RemovePublished();
     file_dirty_ = false;
     metrics_.SetProblem("the user changed; logging in as " + config_.nacos.username);
   }

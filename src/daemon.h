@@ -78,6 +78,9 @@ class Daemon {
   void Publish(MonoTime now);
   void MaybeReady(MonoTime now);
   void RemoveLeftoversIfNeeded();
+  /// Removes the token file, a retired one and the saved state: none may outlive the token.
+  void RemovePublished();
+  std::unique_ptr<TokenFile> MakeStateFile();
   void SaveState();
   void RestoreState(MonoTime now);
   void Reload(MonoTime now);
