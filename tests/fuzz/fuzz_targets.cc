@@ -4,13 +4,13 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-#include "duration.h"
-#include "http_request.h"
-#include "ini.h"
-#include "jwt.h"
-#include "login_answer.h"
-#include "socket_api.h"
+#include "base/duration.h"
+#include "config/config.h"
+#include "config/ini.h"
+#include "login/jwt.h"
+#include "login/login_answer.h"
+#include "serve/http_request.h"
+#include "serve/socket_api.h"
 
 namespace tokend::fuzz {
 namespace {

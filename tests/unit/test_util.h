@@ -11,8 +11,8 @@
 #include <sstream>
 #include <string>
 
-#include "clock.h"
-#include "status.h"
+#include "base/clock.h"
+#include "base/status.h"
 
 namespace tokend::testing {
 

@@ -1,0 +1,394 @@
+#include "config/config.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace tokend {
+namespace {
+
+const std::set<std::string>& KnownKeys() {
+  static const std::set<std::string> keys = {"nacos.servers",
+                                             "nacos.context_path",
+                                             "nacos.api",
+                                             "nacos.username",
+                                             "nacos.password_file",
+                                             "nacos.password_env",
+                                             "nacos.connect_timeout",
+                                             "nacos.request_timeout",
+                                             "nacos.ca_file",
+                                             "nacos.tls_verify",
+                                             "refresh.at",
+                                             "refresh.jitter",
+                                             "refresh.retry_min",
+                                             "refresh.retry_max",
+                                             "file.path",
+                                             "file.mode",
+                                             "file.group",
+                                             "file.format",
+                                             "socket.path",
+                                             "socket.mode",
+                                             "socket.group",
+                                             "socket.allow_users",
+                                             "socket.allow_groups",
+                                             "log.level"};
+  return keys;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+bool ParseUnsigned(std::string_view s, unsigned long* out) {
+  if (s.empty() || s.size() > 10) return false;
+  unsigned long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<unsigned long>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Collects problems as "ORIGIN: KEY: reason" and hands out typed values.
+class Reader {
+ public:
+  Reader(const IniValues& values, std::vector<std::string>* problems)
+      : values_(values), problems_(problems) {}
+
+  const IniValue* Find(const std::string& key) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  void Problem(const std::string& key, const std::string& reason) {
+    const IniValue* v = Find(key);
+    problems_->push_back((v ? v->origin + ": " : std::string()) + key + ": " + reason);
+  }
+  void String(const std::string& key, std::string* out) {
+    if (const IniValue* v = Find(key)) *out = v->value;
+  }
+  void Duration(const std::string& key, Millis* out) {
+    const IniValue* v = Find(key);
+    if (!v) return;
+    auto d = ParseDuration(v->value);
+    if (!d) return Problem(key, d.error());
+    *out = *d;
+  }
+  void Fraction(const std::string& key, double* out) {
+    const IniValue* v = Find(key);
+    if (!v) return;
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(v->value.c_str(), &end);
+    if (v->value.empty() || *end != '\0' || errno != 0 || !std::isfinite(d) || d < 0 || d >= 1) {
+      return Problem(key, "'" + v->value + "' is not a number in [0, 1)");
+    }
+    *out = d;
+  }
+  void Bool(const std::string& key, bool* out) {
+    const IniValue* v = Find(key);
+    if (!v) return;
+    const std::string& s = v->value;
+    if (s == "true" || s == "yes" || s == "on" || s == "1")
+      *out = true;
+    else if (s == "false" || s == "no" || s == "off" || s == "0")
+      *out = false;
+    else
+      Problem(key, "'" + s + "' is not a boolean (true or false)");
+  }
+  void Mode(const std::string& key, mode_t* out) {
+    const IniValue* v = Find(key);
+    if (!v) return;
+    const std::string& s = v->value;
+    bool ok = !s.empty() && s.size() <= 4;
+    mode_t m = 0;
+    for (char c : s) {
+      if (c < '0' || c > '7') ok = false;
+      m = m * 8 + static_cast<mode_t>(c - '0');
+    }
+    if (!ok || m > 0777) return Problem(key, "'" + s + "' is not an octal mode such as 0640");
+    *out = m;
+  }
+
+ private:
+  const IniValues& values_;
+  std::vector<std::string>* problems_;
+};
+
+bool LookupGroup(const std::string& name, gid_t* gid) {
+  unsigned long n;
+  if (ParseUnsigned(name, &n)) {
+    *gid = static_cast<gid_t>(n);
+    return true;
+  }
+  struct group grp, *found = nullptr;
+  char buf[16384];
+  if (getgrnam_r(name.c_str(), &grp, buf, sizeof buf, &found) != 0 || !found) return false;
+  *gid = found->gr_gid;
+  return true;
+}
+
+bool LookupUser(const std::string& name, uid_t* uid) {
+  unsigned long n;
+  if (ParseUnsigned(name, &n)) {
+    *uid = static_cast<uid_t>(n);
+    return true;
+  }
+  struct passwd pw, *found = nullptr;
+  char buf[16384];
+  if (getpwnam_r(name.c_str(), &pw, buf, sizeof buf, &found) != 0 || !found) return false;
+  *uid = found->pw_uid;
+  return true;
+}
+
+void ParseNacos(Reader& r, NacosConfig* c) {
+  bool bad_entry = false;
+  if (const IniValue* v = r.Find("nacos.servers")) {
+    for (const std::string& item : SplitList(v->value)) {
+      auto server = ParseServer(item);
+      if (server) {
+        c->servers.push_back(*server);
+      } else {
+        r.Problem("nacos.servers", server.error());
+        bad_entry = true;
+      }
+    }
+  }
+  if (c->servers.empty() && !r.Find("nacos.servers")) {
+    r.Problem("nacos.servers", "missing: name at least one Nacos server (host:port)");
+  } else if (c->servers.empty() && !bad_entry) {
+    r.Problem("nacos.servers", "is empty: name at least one Nacos server (host:port)");
+  }
+  r.String("nacos.context_path", &c->context_path);
+  if (!c->context_path.empty() && c->context_path.back() == '/') c->context_path.pop_back();
+  if (!c->context_path.empty() && c->context_path.front() != '/') {
+    r.Problem("nacos.context_path", "'" + c->context_path + "' must start with '/' (or be empty)");
+  } else if (c->context_path.find_first_of("?# \t") != std::string::npos) {
+    r.Problem("nacos.context_path", "'" + c->context_path + "' is not a plain URL path");
+  }
+  if (const IniValue* v = r.Find("nacos.api")) {
+    if (v->value == "auto")
+      c->api = ApiMode::kAuto;
+    else if (v->value == "v1")
+      c->api = ApiMode::kV1;
+    else if (v->value == "v3")
+      c->api = ApiMode::kV3;
+    else
+      r.Problem("nacos.api", "'" + v->value + "' is not one of auto, v1, v3");
+  }
+  r.String("nacos.username", &c->username);
+  if (c->username.empty()) r.Problem("nacos.username", "missing: the Nacos user to log in as");
+  r.String("nacos.password_file", &c->password_file);
+  r.String("nacos.password_env", &c->password_env);
+  if (!c->password_file.empty() && !c->password_env.empty()) {
+    r.Problem("nacos.password_env", "set together with nacos.password_file: choose one");
+  }
+  if (!c->password_file.empty() && c->password_file.front() != '/') {
+    r.Problem("nacos.password_file", "'" + c->password_file + "' must be an absolute path");
+  }
+  r.Duration("nacos.connect_timeout", &c->connect_timeout);
+  r.Duration("nacos.request_timeout", &c->request_timeout);
+  if (c->connect_timeout.count() <= 0) r.Problem("nacos.connect_timeout", "must be positive");
+  if (c->request_timeout.count() <= 0) r.Problem("nacos.request_timeout", "must be positive");
+  r.String("nacos.ca_file", &c->ca_file);
+  if (!c->ca_file.empty() && access(c->ca_file.c_str(), R_OK) != 0) {
+    r.Problem("nacos.ca_file", "cannot read '" + c->ca_file + "': " + std::strerror(errno));
+  }
+  r.Bool("nacos.tls_verify", &c->tls_verify);
+}
+
+void ParseRefresh(Reader& r, RefreshConfig* c) {
+  r.Fraction("refresh.at", &c->at);
+  r.Fraction("refresh.jitter", &c->jitter);
+  if (c->at <= 0) r.Problem("refresh.at", "must be greater than 0 (e.g. 0.8)");
+  if (c->jitter >= c->at || c->at + c->jitter >= 1) {
+    r.Problem("refresh.jitter", "at +/- jitter must stay inside (0, 1) of the TTL (at " +
+                                    std::to_string(c->at) + ", jitter " +
+                                    std::to_string(c->jitter) + ")");
+  }
+  r.Duration("refresh.retry_min", &c->retry_min);
+  r.Duration("refresh.retry_max", &c->retry_max);
+  if (c->retry_min.count() <= 0) r.Problem("refresh.retry_min", "must be positive");
+  if (c->retry_max < c->retry_min) r.Problem("refresh.retry_max", "must not be below retry_min");
+}
+
+void ParseFile(Reader& r, FileConfig* c) {
+  r.String("file.path", &c->path);
+  if (!c->path.empty() && (c->path.front() != '/' || c->path.back() == '/')) {
+    r.Problem("file.path", "'" + c->path + "' must be an absolute path to a file");
+  }
+  r.Mode("file.mode", &c->mode);
+  if (c->mode & 0007) {
+    r.Problem("file.mode", "grants access to every user of the host; use a group (e.g. 0640)");
+  }
+  if ((c->mode & 0600) != 0600) r.Problem("file.mode", "must let the daemon read and write (0600)");
+  r.String("file.group", &c->group);
+  if (!c->group.empty() && !LookupGroup(c->group, &c->gid)) {
+    r.Problem("file.group", "no such group '" + c->group + "'");
+  }
+  if (const IniValue* v = r.Find("file.format")) {
+    if (v->value == "raw")
+      c->format = TokenFormat::kRaw;
+    else if (v->value == "env")
+      c->format = TokenFormat::kEnv;
+    else if (v->value == "json")
+      c->format = TokenFormat::kJson;
+    else
+      r.Problem("file.format", "'" + v->value + "' is not one of raw, env, json");
+  }
+}
+
+void ParseSocket(Reader& r, SocketConfig* c) {
+  r.String("socket.path", &c->path);
+  if (!c->path.empty() && c->path.front() != '/') {
+    r.Problem("socket.path", "'" + c->path + "' must be an absolute path");
+  } else if (c->path.size() > kMaxSocketPath) {
+    r.Problem("socket.path", "is " + std::to_string(c->path.size()) +
+                                 " bytes long; Unix socket paths are limited to " +
+                                 std::to_string(kMaxSocketPath));
+  }
+  r.Mode("socket.mode", &c->mode);
+  if ((c->mode & 0600) != 0600)
+    r.Problem("socket.mode", "must let the daemon read and write (0600)");
+  r.String("socket.group", &c->group);
+  if (!c->group.empty() && !LookupGroup(c->group, &c->gid)) {
+    r.Problem("socket.group", "no such group '" + c->group + "'");
+  }
+  if (const IniValue* v = r.Find("socket.allow_users")) {
+    for (const std::string& name : SplitList(v->value)) {
+      uid_t uid;
+      if (LookupUser(name, &uid))
+        c->allow_uids.push_back(uid);
+      else
+        r.Problem("socket.allow_users", "no such user '" + name + "'");
+    }
+  }
+  if (const IniValue* v = r.Find("socket.allow_groups")) {
+    for (const std::string& name : SplitList(v->value)) {
+      gid_t gid;
+      if (LookupGroup(name, &gid))
+        c->allow_gids.push_back(gid);
+      else
+        r.Problem("socket.allow_groups", "no such group '" + name + "'");
+    }
+  }
+}
+
+}  // namespace
+
+std::string ServerEndpoint::Display() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  return std::string(https ? "https://" : "http://") + h + ":" + std::to_string(port);
+}
+
+Result<ServerEndpoint> ParseServer(std::string_view text) {
+  ServerEndpoint s;
+  std::string_view rest = text;
+  if (rest.starts_with("https://")) {
+    s.https = true;
+    s.port = 443;
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    s.port = 80;
+    rest.remove_prefix(7);
+  } else if (rest.find("://") != std::string_view::npos) {
+    return Error{"'" + std::string(text) + "': only http:// and https:// servers are supported"};
+  } else {
+    s.port = 8848;  // a bare host:port is a Nacos main port
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find('/') != std::string_view::npos) {
+    return Error{"'" + std::string(text) +
+                 "': a server is scheme://host:port; put the path in nacos.context_path"};
+  }
+  std::string_view port_text;
+  if (!rest.empty() && rest.front() == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return Error{"'" + std::string(text) + "': missing ']'"};
+    s.host = std::string(rest.substr(1, close - 1));
+    std::string_view after = rest.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return Error{"'" + std::string(text) + "': expected ':port'"};
+      port_text = after.substr(1);
+    }
+  } else {
+    size_t colon = rest.rfind(':');
+    s.host = std::string(rest.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = rest.substr(colon + 1);
+  }
+  if (s.host.empty() || s.host.find_first_of(" \t@?#") != std::string::npos) {
+    return Error{"'" + std::string(text) + "': missing or malformed host"};
+  }
+  if (!port_text.empty() || rest.ends_with(":")) {
+    unsigned long p;
+    if (!ParseUnsigned(port_text, &p) || p == 0 || p > 65535) {
+      return Error{"'" + std::string(text) + "': port must be 1-65535"};
+    }
+    s.port = static_cast<uint16_t>(p);
+  }
+  return s;
+}
+
+Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) {
+  Reader r(values, problems);
+  for (const auto& [key, v] : values) {
+    if (!KnownKeys().count(key)) problems->push_back(v.origin + ": " + key + ": unknown key");
+  }
+  Config c;
+  ParseNacos(r, &c.nacos);
+  ParseRefresh(r, &c.refresh);
+  ParseFile(r, &c.file);
+  ParseSocket(r, &c.socket);
+  if (const IniValue* v = r.Find("log.level")) {
+    if (!ParseLogLevel(v->value, &c.log_level)) {
+      r.Problem("log.level", "'" + v->value + "' is not one of error, warning, info, debug");
+    }
+  }
+  if (c.file.path.empty() && c.socket.path.empty()) {
+    problems->push_back("file.path and socket.path are both empty: the token would go nowhere");
+  }
+  if (!c.file.path.empty() && c.file.path == c.socket.path) {
+    problems->push_back("file.path and socket.path are the same path '" + c.file.path + "'");
+  }
+  return c;
+}
+
+Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,
+                  std::vector<std::string>* problems) {
+  IniValues values;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) {
+      problems->push_back(file + ": cannot read the configuration: " + std::strerror(errno));
+    } else {
+      std::stringstream text;
+      text << in.rdbuf();
+      values = ParseIni(text.str(), file, problems);
+    }
+  }
+  for (const std::string& d : defines) {
+    Status s = ApplyDefine(d, &values);
+    if (!s) problems->push_back(s.error());
+  }
+  return ParseConfig(values, problems);
+}
+
+}  // namespace tokend

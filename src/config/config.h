@@ -1,0 +1,97 @@
+// The daemon's configuration: a plain struct with the defaults of the
+// contract (shared/interface.md), parsed and validated separately.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/duration.h"
+#include "base/log.h"
+#include "config/ini.h"
+
+namespace tokend {
+
+enum class ApiMode { kAuto, kV1, kV3 };
+enum class TokenFormat { kRaw, kEnv, kJson };
+
+/// One Nacos server as "scheme://host:port" (scheme http or https).
+struct ServerEndpoint {
+  bool https = false;
+  std::string host;  // without brackets for IPv6
+  uint16_t port = 8848;
+  /// "http://10.0.0.1:8848", as people and logs see it.
+  std::string Display() const;
+  bool operator==(const ServerEndpoint&) const = default;
+};
+
+struct NacosConfig {
+  std::vector<ServerEndpoint> servers;  // tried in turn; at least one
+  std::string context_path = "/nacos";  // "" or "/x" without a trailing slash
+  ApiMode api = ApiMode::kAuto;
+  std::string username;       // required
+  std::string password_file;  // one of password_file / password_env / the credential
+  std::string password_env;
+  Millis connect_timeout = std::chrono::seconds(3);
+  Millis request_timeout = std::chrono::seconds(10);  // bounds a whole login exchange
+  std::string ca_file;                                // empty: the system CA store
+  bool tls_verify = true;
+  bool operator==(const NacosConfig&) const = default;
+};
+
+struct RefreshConfig {
+  double at = 0.8;      // fraction of the TTL after which to log in again
+  double jitter = 0.1;  // +/- fraction of the TTL, random per refresh
+  Millis retry_min = std::chrono::seconds(1);
+  Millis retry_max = std::chrono::seconds(60);
+  bool operator==(const RefreshConfig&) const = default;
+};
+
+struct FileConfig {
+  std::string path = "/run/nacos-tokend/token";  // empty: no file
+  mode_t mode = 0640;
+  std::string group;                   // empty: the daemon's own group
+  gid_t gid = static_cast<gid_t>(-1);  // resolved from group; -1 = leave as is
+  TokenFormat format = TokenFormat::kRaw;
+  bool operator==(const FileConfig&) const = default;
+};
+
+struct SocketConfig {
+  std::string path = "/run/nacos-tokend/tokend.sock";  // empty: no socket
+  mode_t mode = 0660;
+  std::string group;
+  gid_t gid = static_cast<gid_t>(-1);
+  std::vector<uid_t> allow_uids;  // resolved from allow_users
+  std::vector<gid_t> allow_gids;  // resolved from allow_groups
+  bool operator==(const SocketConfig&) const = default;
+};
+
+struct Config {
+  NacosConfig nacos;
+  RefreshConfig refresh;
+  FileConfig file;
+  SocketConfig socket;
+  LogLevel log_level = LogLevel::kInfo;
+  bool operator==(const Config&) const = default;
+};
+
+/// Longest Unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
+constexpr size_t kMaxSocketPath = 107;
+
+/// Builds a Config from INI values. Returns every problem found, each naming
+/// the key and where it was set ("FILE:LINE: nacos.servers: ..."); the Config
+/// is only meaningful when the list is empty. Names of users and groups are
+/// resolved here, so a typo is caught before the daemon starts.
+Config ParseConfig(const IniValues& values, std::vector<std::string>* problems);
+
+/// Reads FILE (if non-empty) and applies -D defines in order, then parses.
+/// Problems with reading the file name the path.
+Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,
+                  std::vector<std::string>* problems);
+
+/// Parses "host:port", "host" (port 8848), "[v6]:port" or "http(s)://host:port".
+Result<ServerEndpoint> ParseServer(std::string_view text);
+
+}  // namespace tokend

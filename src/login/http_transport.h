@@ -1,0 +1,65 @@
+// The network seam: one HTTP POST to a Nacos server, bounded in time and size.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "config/config.h"
+
+namespace tokend {
+
+/// What came back from a server, already bounded: the body is at most
+/// kMaxAnswerBytes long.
+struct HttpAnswer {
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  std::string retry_after;  // the Retry-After header, verbatim ("" when absent)
+};
+
+/// Largest login answer we read. Real ones are ~250 bytes.
+constexpr size_t kMaxAnswerBytes = 64 * 1024;
+
+/// Sends form-encoded POSTs. Implementations must be safe to Abort() from
+/// another thread while Post() runs.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  /// POSTs `body` (application/x-www-form-urlencoded) to `path` on `server`
+  /// and returns the answer, or an error naming the server and the reason
+  /// (connection refused, timed out after 10s, TLS certificate rejected, ...).
+  virtual Result<HttpAnswer> Post(const ServerEndpoint& server, const std::string& path,
+                                  const std::string& body) = 0;
+  /// Cuts the exchange in flight, if any, and makes later Post() calls fail
+  /// at once. Used on shutdown.
+  virtual void Abort() = 0;
+};
+
+/// HttpTransport on Poco (Net, NetSSL). The whole exchange (resolve, connect,
+/// TLS handshake, send, receive) ends by `request_timeout`: Poco's own
+/// timeouts only bound each read, so a watchdog shuts the socket down at the
+/// deadline. Redirects are returned, not followed. With tls_verify the peer
+/// chain must verify against ca_file (or the system store) and the
+/// certificate must match the host name or IP, on loopback too.
+class PocoTransport final : public HttpTransport {
+ public:
+  /// Fails (naming nacos.ca_file) when the TLS context cannot be built.
+  static Result<std::unique_ptr<PocoTransport>> Create(const NacosConfig& config);
+  ~PocoTransport() override;
+
+  Result<HttpAnswer> Post(const ServerEndpoint& server, const std::string& path,
+                          const std::string& body) override;
+  void Abort() override;
+
+  struct Impl;  // public only so the .cc's helpers can name it
+
+ private:
+  explicit PocoTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tokend

@@ -1,0 +1,70 @@
+#include "publish/token_state.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "login/login_answer.h"
+
+namespace tokend {
+
+std::string RenderTokenState(const Token& token, const std::string& boot_id) {
+  Poco::JSON::Object o;
+  o.set("version", 1);
+  o.set("bootId", boot_id);
+  o.set("obtainedBootMs", static_cast<Poco::Int64>(token.obtained.since_boot.count()));
+  o.set("expiresBootMs", static_cast<Poco::Int64>(token.expires.since_boot.count()));
+  o.set("obtainedAt", FormatWallTime(token.obtained_wall));
+  o.set("expiresAt", FormatWallTime(token.expires_wall));
+  o.set("username", token.username);
+  o.set("server", token.server);
+  o.set("accessToken", token.value);
+  std::ostringstream out;
+  o.stringify(out);
+  out << "\n";
+  return out.str();
+}
+
+std::optional<Token> ParseTokenState(const std::string& text, const std::string& boot_id,
+                                     const std::string& username, MonoTime now, WallTime wall_now) {
+  try {
+    Poco::JSON::Parser parser;
+    parser.setDepth(4);
+    auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+    if (!o || o->getValue<int>("version") != 1) return std::nullopt;
+    Token t;
+    t.value = o->getValue<std::string>("accessToken");
+    t.username = o->getValue<std::string>("username");
+    t.server = o->getValue<std::string>("server");
+    if (!TokenProblem(t.value).empty() || t.username != username) return std::nullopt;
+    if (!ParseWallTime(o->getValue<std::string>("obtainedAt"), &t.obtained_wall) ||
+        !ParseWallTime(o->getValue<std::string>("expiresAt"), &t.expires_wall)) {
+      return std::nullopt;
+    }
+    if (!boot_id.empty() && o->getValue<std::string>("bootId") == boot_id) {
+      t.obtained = MonoTime{MonoDuration(o->getValue<Poco::Int64>("obtainedBootMs"))};
+      t.expires = MonoTime{MonoDuration(o->getValue<Poco::Int64>("expiresBootMs"))};
+    } else {
+      // Another boot: only the wall clock links the two; trust it to the second.
+      auto left = std::chrono::duration_cast<MonoDuration>(t.expires_wall - wall_now);
+      auto age = std::chrono::duration_cast<MonoDuration>(wall_now - t.obtained_wall);
+      t.expires = now + left;
+      t.obtained = now - age;
+    }
+    if (!t.ValidAt(now) || t.obtained > now) return std::nullopt;
+    return t;
+  } catch (...) {  // A damaged state file just means "log in".
+    return std::nullopt;
+  }
+}
+
+std::string CurrentBootId() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  std::getline(in, id);
+  return id;
+}
+
+}  // namespace tokend

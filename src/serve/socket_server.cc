@@ -1,0 +1,574 @@
+#include "serve/socket_server.h"
+
+#include <grp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include "base/log.h"
+#include "serve/socket_api.h"
+#include "serve/unix_listener.h"
+
+namespace tokend {
+namespace {
+
+constexpr int kThreads = 2;
+constexpr int kSweepMs = 500;
+constexpr int kMaxRequestsPerConnection = 10000;
+constexpr int kStatusSlots = 600;
+constexpr int kAcceptBatch = 32;
+
+// epoll's user data: the descriptor and the connection id (0 for the listener and eventfd).
+uint64_t EventTag(int fd, uint32_t id) {
+  return (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
+}  // HTTP status codes 0..599 for request metrics
+
+struct Peer {
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  pid_t pid = 0;
+};
+
+struct AccessPolicy {
+  std::vector<uid_t> uids;
+  std::vector<gid_t> gids;
+};
+
+bool Contains(const std::vector<gid_t>& v, gid_t x) {
+  for (gid_t g : v) {
+    if (g == x) return true;
+  }
+  return false;
+}
+
+// Root always may; with both lists empty anyone who can connect may.
+bool Allowed(const AccessPolicy& policy, int fd, const Peer& peer) {
+  if (peer.uid == 0) return true;
+  if (policy.uids.empty() && policy.gids.empty()) return true;
+  for (uid_t u : policy.uids) {
+    if (u == peer.uid) return true;
+  }
+  if (Contains(policy.gids, peer.gid)) return true;
+  if (policy.gids.empty()) return false;
+  std::array<gid_t, 256> groups;
+  socklen_t len = sizeof groups;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
+  for (size_t i = 0; i < len / sizeof(gid_t); ++i) {
+    if (Contains(policy.gids, groups[i])) return true;
+  }
+  return false;
+}
+
+struct Connection {
+  int fd = -1;
+  std::string in;
+  std::string out;
+  size_t out_off = 0;
+  MonoTime deadline;
+  bool close_after_write = false;
+  bool waiting_refresh = false;
+  bool keep_alive = false;
+  bool head = false;
+  int requests = 0;
+  uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
+  uint32_t id = 0;            // tells apart connections that reuse a descriptor number
+  uint32_t events = 0;        // the interest registered with epoll
+  bool registered = false;    // added to epoll (done lazily: most requests finish before)
+  bool must_linger = false;   // answered before the request was read: the peer may still send
+  bool peer_closed = false;   // read() returned 0
+  bool lingering = false;     // answered and shut down for writing; draining until the peer closes
+};
+
+// After the last answer, half-close and drain what the peer still sends:
+// closing with unread input would reset the connection and could destroy the
+// answer before the peer read it.
+constexpr MonoDuration kLinger = std::chrono::seconds(1);
+
+}  // namespace
+
+struct SocketServer::Impl {
+  SocketConfig config;
+  const Clock* clock;
+  const TokenStore* store;
+  LoginMetrics* metrics;
+  std::function<void()> request_refresh;
+  UnixListener listener;
+
+  std::mutex mu;
+  std::shared_ptr<const AccessPolicy> policy;  // guarded by mu
+  uint64_t refresh_outcomes = 0;               // guarded by mu
+  bool refresh_ok = false;                     // guarded by mu
+  std::string refresh_reason;                  // guarded by mu
+
+  std::atomic<bool> stopping{false};
+  std::atomic<int> connections{0};
+  std::atomic<int64_t> last_refusal_log_ms{-1'000'000};
+  std::atomic<uint64_t> refusals_unlogged{0};
+  std::array<std::array<std::atomic<uint64_t>, kStatusSlots>, kApiPathCount> requests{};
+
+  struct Worker {
+    int epoll = -1;
+    int wake = -1;
+    std::thread thread;
+    std::unordered_map<int, Connection> conns;
+    uint32_t next_id = 0;
+  };
+  std::array<Worker, kThreads> workers;
+
+  std::shared_ptr<const AccessPolicy> Policy() {
+    std::lock_guard lock(mu);
+    return policy;
+  }
+  ApiSnapshot Snapshot() {
+    ApiSnapshot s;
+    s.now = clock->Now();
+    s.token = store->Valid(s.now);
+    if (!s.token) s.problem = metrics->Problem();
+    return s;
+  }
+  void Run(Worker& w);
+  void Accept(Worker& w);
+  void OnEvent(Worker& w, Connection& c, uint32_t events);
+  void Process(Worker& w, Connection& c);
+  void Respond(Worker& w, Connection& c, const HttpResponse& r, ApiPath path, bool keep_alive);
+  void Flush(Worker& w, Connection& c);
+  void Watch(Worker& w, Connection& c);
+  void CloseConn(Worker& w, int fd);
+  void Sweep(Worker& w);
+  void AnswerRefreshWaiters(Worker& w);
+  void LogRefusal(const Peer& peer);
+  std::string RenderMetrics();
+};
+
+SocketServer::SocketServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SocketServer::~SocketServer() { Stop(); }
+
+Result<std::unique_ptr<SocketServer>> SocketServer::Create(const SocketConfig& config,
+                                                           const Clock* clock,
+                                                           const TokenStore* store,
+                                                           LoginMetrics* metrics,
+                                                           std::function<void()> request_refresh) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->clock = clock;
+  impl->store = store;
+  impl->metrics = metrics;
+  impl->request_refresh = std::move(request_refresh);
+  impl->policy = std::make_shared<AccessPolicy>(AccessPolicy{config.allow_uids, config.allow_gids});
+  auto activated = UnixListener::FromActivation();
+  if (!activated) return Error{activated.error()};
+  if (activated->fd() >= 0) {
+    impl->listener = std::move(*activated);
+  } else {
+    auto bound = UnixListener::Bind(config);
+    if (!bound) return Error{bound.error()};
+    impl->listener = std::move(*bound);
+  }
+  for (auto& w : impl->workers) {
+    w.epoll = epoll_create1(EPOLL_CLOEXEC);
+    w.wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w.epoll < 0 || w.wake < 0) return Error{std::string("socket: epoll: ") + strerror(errno)};
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.u64 = EventTag(impl->listener.fd(), 0);
+    epoll_ctl(w.epoll, EPOLL_CTL_ADD, impl->listener.fd(), &ev);
+    ev.events = EPOLLIN;
+    ev.data.u64 = EventTag(w.wake, 0);
+    epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
+  }
+  return std::unique_ptr<SocketServer>(new SocketServer(std::move(impl)));
+}
+
+std::string SocketServer::description() const {
+  const auto& l = impl_->listener;
+  return (l.activated() ? "socket-activated " : "") + l.path();
+}
+
+const std::string& SocketServer::path() const { return impl_->config.path; }
+bool SocketServer::activated() const { return impl_->listener.activated(); }
+
+void SocketServer::Start() {
+  for (auto& w : impl_->workers) {
+    w.thread = std::thread([this, &w] { impl_->Run(w); });
+  }
+}
+
+void SocketServer::Stop() {
+  if (impl_->stopping.exchange(true)) return;
+  for (auto& w : impl_->workers) {
+    uint64_t one = 1;
+    (void)!::write(w.wake, &one, sizeof one);
+  }
+  for (auto& w : impl_->workers) {
+    if (w.thread.joinable()) w.thread.join();
+    for (auto& [fd, c] : w.conns) ::close(fd);
+    w.conns.clear();
+    ::close(w.epoll);
+    ::close(w.wake);
+  }
+  impl_->listener.Close();
+}
+
+void SocketServer::RefreshFinished(bool ok, const std::string& reason) {
+  {
+    std::lock_guard lock(impl_->mu);
+    ++impl_->refresh_outcomes;
+    impl_->refresh_ok = ok;
+    impl_->refresh_reason = reason;
+  }
+  for (auto& w : impl_->workers) {
+    uint64_t one = 1;
+    (void)!::write(w.wake, &one, sizeof one);
+  }
+}
+
+Status SocketServer::Reconfigure(const SocketConfig& config) {
+  if (config.path != impl_->config.path && !impl_->listener.activated()) {
+    return Error{"socket.path: changing the socket path needs a restart"};
+  }
+  if (Status s = impl_->listener.Apply(config); !s) return s;
+  std::lock_guard lock(impl_->mu);
+  impl_->policy =
+      std::make_shared<AccessPolicy>(AccessPolicy{config.allow_uids, config.allow_gids});
+  impl_->config = config;
+  return Status::Ok();
+}
+
+void SocketServer::Impl::Run(Worker& w) {
+  std::array<epoll_event, 64> events;
+  while (!stopping.load()) {
+    int timeout = w.conns.empty() ? -1 : kSweepMs;
+    int n = epoll_wait(w.epoll, events.data(), events.size(), timeout);
+    if (n < 0 && errno != EINTR) {
+      LogError(std::string("socket: epoll_wait failed: ") + strerror(errno));
+      return;
+    }
+    for (int i = 0; i < n; ++i) {
+      int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
+      uint32_t id = static_cast<uint32_t>(events[i].data.u64 >> 32);
+      if (fd == listener.fd()) {
+        Accept(w);
+      } else if (fd == w.wake) {
+        uint64_t v;
+        (void)!::read(w.wake, &v, sizeof v);
+        AnswerRefreshWaiters(w);
+      } else if (auto it = w.conns.find(fd); it != w.conns.end() && it->second.id == id) {
+        // (A stale event for a descriptor closed and reused within this batch has an old id.)
+        OnEvent(w, it->second, events[i].events);
+      }
+    }
+    if (!w.conns.empty()) Sweep(w);
+  }
+}
+
+void SocketServer::Impl::Accept(Worker& w) {
+  // A bounded batch, so the connections already open get their turn; the
+  // listener is level-triggered and brings the rest at the next wake-up.
+  for (int batch = 0; batch < kAcceptBatch; ++batch) {
+    int fd = accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE) LogError("socket: out of file descriptors");
+      return;  // EAGAIN: the queue is drained (or another worker took it)
+    }
+    if (connections.load() >= kMaxConnections) {
+      ::close(fd);  // shed load at once rather than queue without bound
+      continue;
+    }
+    connections.fetch_add(1);
+    Connection& c = w.conns[fd];
+    c = Connection{};
+    c.fd = fd;
+    if (++w.next_id == 0) ++w.next_id;  // never 0, the tag of the listener and the eventfd
+    c.id = w.next_id;
+    c.deadline = clock->Now() + kRequestDeadline;
+    auto policy = Policy();
+    if (!policy->uids.empty() || !policy->gids.empty()) {
+      Peer peer;
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+        peer = Peer{cred.uid, cred.gid, cred.pid};
+      }
+      if (!Allowed(*policy, fd, peer)) {
+        // Decided before reading a byte: the peer learns nothing but 403.
+        LogRefusal(peer);
+        c.must_linger = true;
+        Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
+        continue;
+      }
+    }
+    // Most clients have sent their request by now: read it before asking
+    // epoll, which a connection answered at once never needs.
+    OnEvent(w, c, EPOLLIN);
+  }
+}
+
+void SocketServer::Impl::LogRefusal(const Peer& peer) {
+  int64_t now_ms = clock->Now().since_boot.count();
+  int64_t last = last_refusal_log_ms.load();
+  if (now_ms - last < 10'000 || !last_refusal_log_ms.compare_exchange_strong(last, now_ms)) {
+    refusals_unlogged.fetch_add(1);
+    return;
+  }
+  uint64_t more = refusals_unlogged.exchange(0);
+  LogWarning("socket: refused a client: uid " + std::to_string(peer.uid) + " gid " +
+             std::to_string(peer.gid) + " pid " + std::to_string(peer.pid) +
+             " is not in socket.allow_users / socket.allow_groups" +
+             (more ? " (" + std::to_string(more) + " more refusals not logged)" : ""));
+}
+
+void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
+  int fd = c.fd;
+  if (events & (EPOLLERR | EPOLLHUP)) return CloseConn(w, fd);
+  if ((events & EPOLLOUT) && !c.out.empty()) {
+    Flush(w, c);
+    if (w.conns.find(fd) == w.conns.end()) return;
+  }
+  if (!(events & (EPOLLIN | EPOLLRDHUP))) return;
+  if (c.lingering) {
+    char sink[4096];
+    ssize_t n;
+    while ((n = ::read(fd, sink, sizeof sink)) > 0) {
+    }
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) CloseConn(w, fd);
+    return;
+  }
+  if (c.close_after_write || c.waiting_refresh || !c.out.empty()) {
+    return Watch(w, c);  // busy: read the rest only once answered
+  }
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      c.in.append(buf, static_cast<size_t>(n));
+      if (c.in.size() > kMaxRequestHead + kMaxRequestBody) break;  // the parser will refuse it
+      if (static_cast<size_t>(n) < sizeof buf) break;  // drained; epoll reports what comes next
+      continue;
+    }
+    if (n == 0) {
+      // Peer closed its side. Answer what is complete, then go.
+      if (c.in.empty() && !c.waiting_refresh && c.out.empty()) return CloseConn(w, fd);
+      c.keep_alive = false;
+      c.peer_closed = true;
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) break;
+    return CloseConn(w, fd);
+  }
+  Process(w, c);
+  if (auto it = w.conns.find(fd); it != w.conns.end()) Watch(w, it->second);
+}
+
+void SocketServer::Impl::Process(Worker& w, Connection& c) {
+  const int fd = c.fd;  // `c` dies with the connection; look it up again by fd
+  while (!c.waiting_refresh && c.out.empty() && !c.close_after_write && !c.in.empty()) {
+    HttpRequest request;
+    ParseOutcome o = ParseHttpRequest(c.in, &request);
+    if (o.status == ParseStatus::kIncomplete) return;
+    if (o.status == ParseStatus::kError) {
+      c.must_linger = true;
+      Respond(w, c, ErrorResponse(o.error_status, o.error_reason), ApiPath::kOther, false);
+      return;
+    }
+    c.in.erase(0, o.consumed);
+    c.head = request.method == "HEAD";
+    bool keep = request.keep_alive && ++c.requests < kMaxRequestsPerConnection;
+    ApiPath path = ClassifyPath(request.path);
+    HttpResponse r = RouteRequest(
+        request, Snapshot(),
+        [](void* self) -> const std::string& {
+          auto* impl = static_cast<Impl*>(self);
+          thread_local std::string text;
+          text = impl->RenderMetrics();
+          return text;
+        },
+        this);
+    if (r.defer_refresh) {
+      c.waiting_refresh = true;
+      c.keep_alive = keep;
+      c.deadline = clock->Now() + kRefreshWait;
+      {
+        std::lock_guard lock(mu);
+        c.refresh_seen = refresh_outcomes;
+      }
+      request_refresh();
+      return;
+    }
+    Respond(w, c, r, path, keep);
+    if (w.conns.find(fd) == w.conns.end()) return;
+  }
+}
+
+void SocketServer::Impl::Respond(Worker& w, Connection& c, const HttpResponse& r, ApiPath path,
+                                 bool keep_alive) {
+  requests[static_cast<int>(path)][std::min(r.status, kStatusSlots - 1)].fetch_add(
+      1, std::memory_order_relaxed);
+  c.out = SerializeResponse(r, keep_alive, c.head);
+  c.out_off = 0;
+  c.keep_alive = keep_alive;
+  c.close_after_write = !keep_alive;
+  c.deadline = clock->Now() + (keep_alive ? kKeepAliveIdle : kRequestDeadline);
+  Flush(w, c);
+}
+
+// Level-triggered epoll: ask only for what the connection can use now, or a
+// half-closed peer (or one pipelining while we wait for a login) would wake
+// the loop without end.
+void SocketServer::Impl::Watch(Worker& w, Connection& c) {
+  // Busy (an answer pending or a login awaited): read nothing, so a client
+  // cannot queue unbounded input; HUP and ERR are still reported.
+  bool busy = c.waiting_refresh || !c.out.empty() || c.close_after_write;
+  uint32_t want = 0;
+  if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN | EPOLLRDHUP;
+  if (c.out_off < c.out.size()) want |= EPOLLOUT;
+  if (c.registered && want == c.events) return;
+  epoll_event ev{};
+  ev.events = want;
+  ev.data.u64 = EventTag(c.fd, c.id);
+  epoll_ctl(w.epoll, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
+  c.events = want;
+  c.registered = true;
+}
+
+void SocketServer::Impl::Flush(Worker& w, Connection& c) {
+  const int fd = c.fd;
+  while (c.out_off < c.out.size()) {
+    ssize_t n = ::send(c.fd, c.out.data() + c.out_off, c.out.size() - c.out_off, MSG_NOSIGNAL);
+    if (n > 0) {
+      c.out_off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return Watch(w, c);
+    return CloseConn(w, c.fd);
+  }
+  c.out.clear();
+  c.out_off = 0;
+  if (c.close_after_write) {
+    // Closing with unread input would reset the connection; with none, close now.
+    int unread = 0;
+    if (!c.must_linger && c.in.empty() && ioctl(c.fd, FIONREAD, &unread) == 0 && unread == 0) {
+      return CloseConn(w, c.fd);
+    }
+    ::shutdown(c.fd, SHUT_WR);
+    c.lingering = true;
+    c.deadline = clock->Now() + kLinger;
+    return Watch(w, c);
+  }
+  if (!c.in.empty()) Process(w, c);  // pipelined requests
+  if (w.conns.count(fd)) Watch(w, w.conns[fd]);
+}
+
+void SocketServer::Impl::CloseConn(Worker& w, int fd) {
+  ::close(fd);  // also takes it out of epoll: the descriptor is never duplicated
+  w.conns.erase(fd);
+  connections.fetch_sub(1);
+}
+
+void SocketServer::Impl::Sweep(Worker& w) {
+  MonoTime now = clock->Now();
+  std::vector<int> expired;
+  for (auto& [fd, c] : w.conns) {
+    if (c.deadline <= now) expired.push_back(fd);
+  }
+  for (int fd : expired) {
+    auto it = w.conns.find(fd);
+    if (it == w.conns.end()) continue;
+    Connection& c = it->second;
+    if (c.lingering) {
+      CloseConn(w, fd);
+    } else if (c.waiting_refresh) {
+      c.waiting_refresh = false;
+      Respond(w, c, ErrorResponse(504, "the login is taking too long"), ApiPath::kRefresh, false);
+    } else if (!c.in.empty() && c.out.empty()) {
+      c.must_linger = true;
+      Respond(w, c, ErrorResponse(408, "request not completed in time"), ApiPath::kOther, false);
+    } else {
+      CloseConn(w, fd);  // idle keep-alive, or a reader that stopped reading
+    }
+  }
+}
+
+void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
+  uint64_t outcomes;
+  bool ok;
+  std::string reason;
+  {
+    std::lock_guard lock(mu);
+    outcomes = refresh_outcomes;
+    ok = refresh_ok;
+    reason = refresh_reason;
+  }
+  std::vector<int> ready;
+  for (auto& [fd, c] : w.conns) {
+    if (c.waiting_refresh && c.refresh_seen < outcomes) ready.push_back(fd);
+  }
+  for (int fd : ready) {
+    auto it = w.conns.find(fd);
+    if (it == w.conns.end()) continue;
+    Connection& c = it->second;
+    c.waiting_refresh = false;
+    Respond(w, c, RefreshResponse(ok, reason, Snapshot()), ApiPath::kRefresh, c.keep_alive);
+  }
+}
+
+std::string SocketServer::Impl::RenderMetrics() {
+  std::string out;
+  auto line = [&out](const std::string& s) { out += s + "\n"; };
+  line("# HELP nacos_tokend_logins_total Login rounds by result.");
+  line("# TYPE nacos_tokend_logins_total counter");
+  line("nacos_tokend_logins_total{result=\"ok\"} " + std::to_string(metrics->ok.load()));
+  line("nacos_tokend_logins_total{result=\"rejected\"} " +
+       std::to_string(metrics->rejected.load()));
+  line("nacos_tokend_logins_total{result=\"failed\"} " + std::to_string(metrics->failed.load()));
+  MonoTime now = clock->Now();
+  auto token = store->Valid(now);
+  line("# HELP nacos_tokend_token_valid 1 while a valid token is served.");
+  line("# TYPE nacos_tokend_token_valid gauge");
+  line(std::string("nacos_tokend_token_valid ") + (token ? "1" : "0"));
+  line("# HELP nacos_tokend_token_expiry_timestamp_seconds When the served token expires.");
+  line("# TYPE nacos_tokend_token_expiry_timestamp_seconds gauge");
+  int64_t expiry =
+      token
+          ? std::chrono::duration_cast<std::chrono::seconds>(token->expires_wall.time_since_epoch())
+                .count()
+          : 0;
+  line("nacos_tokend_token_expiry_timestamp_seconds " + std::to_string(expiry));
+  line("# HELP nacos_tokend_token_generation Distinct tokens published since start.");
+  line("# TYPE nacos_tokend_token_generation gauge");
+  line("nacos_tokend_token_generation " + std::to_string(store->generation()));
+  line(
+      "# HELP nacos_tokend_last_login_error_timestamp_seconds Time of the last failed login "
+      "round.");
+  line("# TYPE nacos_tokend_last_login_error_timestamp_seconds gauge");
+  line("nacos_tokend_last_login_error_timestamp_seconds " +
+       std::to_string(metrics->last_error_unix.load()));
+  line("# HELP nacos_tokend_last_login_success_timestamp_seconds Time of the last login.");
+  line("# TYPE nacos_tokend_last_login_success_timestamp_seconds gauge");
+  line("nacos_tokend_last_login_success_timestamp_seconds " +
+       std::to_string(metrics->last_success_unix.load()));
+  line("# HELP nacos_tokend_requests_total Socket requests by path and status.");
+  line("# TYPE nacos_tokend_requests_total counter");
+  for (int p = 0; p < kApiPathCount; ++p) {
+    for (int s = 0; s < kStatusSlots; ++s) {
+      uint64_t n = requests[p][s].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      line(std::string("nacos_tokend_requests_total{path=\"") +
+           ApiPathLabel(static_cast<ApiPath>(p)) + "\",code=\"" + std::to_string(s) + "\"} " +
+           std::to_string(n));
+    }
+  }
+  return out;
+}
+
+}  // namespace tokend

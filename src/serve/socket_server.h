@@ -1,0 +1,70 @@
+// The HTTP/1.1 endpoint on a Unix stream socket. A few event-loop threads
+// (epoll) share the listening socket, so answers never wait for a login, a
+// slow client costs one file descriptor and nothing else, and every request
+// has a total deadline. Peers are identified by SO_PEERCRED before any byte
+// of theirs is read.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "keeper/token_store.h"
+#include "serve/metrics.h"
+
+namespace tokend {
+
+/// A client that sent nothing complete within this time is dropped.
+inline constexpr MonoDuration kRequestDeadline = std::chrono::seconds(3);
+/// An idle keep-alive connection is closed after this time.
+inline constexpr MonoDuration kKeepAliveIdle = std::chrono::seconds(10);
+/// A POST /v1/refresh waits at most this long for the login.
+inline constexpr MonoDuration kRefreshWait = std::chrono::seconds(60);
+/// Connections beyond this are closed at once.
+inline constexpr int kMaxConnections = 1000;
+
+class SocketServer {
+ public:
+  /// Binds `config.path` (replacing a stale socket left by a crashed run,
+  /// refusing a live one or any other kind of file), or uses the socket
+  /// passed by systemd socket activation (LISTEN_FDS). `request_refresh` is
+  /// called from server threads for POST /v1/refresh; the daemon must answer
+  /// with RefreshFinished(). Errors name socket.path and the reason.
+  static Result<std::unique_ptr<SocketServer>> Create(const SocketConfig& config,
+                                                      const Clock* clock, const TokenStore* store,
+                                                      LoginMetrics* metrics,
+                                                      std::function<void()> request_refresh);
+  ~SocketServer();
+
+  void Start();
+  /// Stops serving, closes every connection and removes the socket file if it
+  /// is still the one this server bound.
+  void Stop();
+
+  /// Thread-safe: answers every POST /v1/refresh waiting for a login.
+  void RefreshFinished(bool ok, const std::string& reason);
+
+  /// Applies a new mode, group and allow-lists in place (same path).
+  Status Reconfigure(const SocketConfig& config);
+
+  std::string description() const;
+  const std::string& path() const;
+  bool activated() const;
+
+  struct Impl;
+
+ private:
+  explicit SocketServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tokend
