@@ -107,30 +107,31 @@ void Secret::Release() {
 
 Result<Secret> ReadPassword(const NacosConfig& config, std::vector<std::string>* warnings) {
   if (!config.password_file.empty()) {
-    return ReadSecretFile(config.password_file, "nacos.password_file", warnings);
+    return ReadSecretFile(config.password_file, config.section + ".password_file", warnings);
   }
   if (!config.password_env.empty()) {
     const char* value = std::getenv(config.password_env.c_str());
     if (!value || !*value) {
       // The name is not echoed: a password put there by mistake must not reach the log.
-      return Error{"nacos.password_env: the environment variable it names is not set or empty"};
+      return Error{config.section +
+                   ".password_env: the environment variable it names is not set or empty"};
     }
     Secret secret{std::string_view(value)};
     WipeMemory(const_cast<char*>(value), std::strlen(value));
     unsetenv(config.password_env.c_str());
-    warnings->push_back(
-        "nacos.password_env: a password in the environment is visible to "
-        "'systemctl show' and inherited by children; prefer LoadCredential=");
+    warnings->push_back(config.section +
+                        ".password_env: a password in the environment is visible to "
+                        "'systemctl show' and inherited by children; prefer LoadCredential=");
     return secret;
   }
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
   if (!dir || !*dir) {
     return Error{
-        "no password source: set nacos.password_file or nacos.password_env, or run "
-        "under systemd with LoadCredential=nacos-password:..."};
+        "no password source: set " + config.section + ".password_file or " + config.section +
+        ".password_env, or run under systemd with LoadCredential=" + config.credential + ":..."};
   }
-  return ReadSecretFile(std::string(dir) + "/nacos-password", "credential nacos-password",
-                        warnings);
+  return ReadSecretFile(std::string(dir) + "/" + config.credential,
+                        "credential " + config.credential, warnings);
 }
 
 }  // namespace tokend

@@ -14,32 +14,44 @@
 namespace tokend {
 namespace {
 
-const std::set<std::string>& KnownKeys() {
-  static const std::set<std::string> keys = {"nacos.servers",
-                                             "nacos.context_path",
-                                             "nacos.api",
-                                             "nacos.username",
-                                             "nacos.password_file",
-                                             "nacos.password_env",
-                                             "nacos.connect_timeout",
-                                             "nacos.request_timeout",
-                                             "nacos.ca_file",
-                                             "nacos.tls_verify",
-                                             "refresh.at",
-                                             "refresh.jitter",
-                                             "refresh.retry_min",
-                                             "refresh.retry_max",
-                                             "file.path",
-                                             "file.mode",
-                                             "file.group",
-                                             "file.format",
-                                             "socket.path",
-                                             "socket.mode",
-                                             "socket.group",
-                                             "socket.allow_users",
-                                             "socket.allow_groups",
-                                             "log.level"};
+// Keys each kind of section takes ([nacos] and [nacos:NAME] alike).
+const std::set<std::string>& NacosKeys() {
+  static const std::set<std::string> keys = {
+      "servers",         "context_path",    "api",     "username",  "password_file", "password_env",
+      "connect_timeout", "request_timeout", "ca_file", "tls_verify"};
   return keys;
+}
+const std::set<std::string>& FileKeys() {
+  static const std::set<std::string> keys = {"path", "mode", "group", "format"};
+  return keys;
+}
+const std::set<std::string>& SocketKeys() {
+  static const std::set<std::string> keys = {"path", "mode", "group", "allow_users",
+                                             "allow_groups"};
+  return keys;
+}
+const std::set<std::string>& AccessKeys() {
+  static const std::set<std::string> keys = {"allow_users", "allow_groups"};
+  return keys;
+}
+const std::set<std::string>& RefreshKeys() {
+  static const std::set<std::string> keys = {"at", "jitter", "retry_min", "retry_max"};
+  return keys;
+}
+
+// "nacos:staging.username" -> {"nacos", "staging", "username"}; no name: "".
+struct KeyParts {
+  std::string kind, name, key;
+};
+KeyParts SplitKey(const std::string& full) {
+  size_t dot = full.find('.');
+  std::string section = full.substr(0, dot);
+  KeyParts p;
+  p.key = dot == std::string::npos ? "" : full.substr(dot + 1);
+  size_t colon = section.find(':');
+  p.kind = section.substr(0, colon);
+  if (colon != std::string::npos) p.name = section.substr(colon + 1);
+  return p;
 }
 
 std::vector<std::string> SplitList(std::string_view text) {
@@ -159,32 +171,32 @@ bool LookupUser(const std::string& name, uid_t* uid) {
   return true;
 }
 
-void ParseNacos(Reader& r, NacosConfig* c) {
+void ParseNacos(Reader& r, const std::string& sec, NacosConfig* c) {
   bool bad_entry = false;
-  if (const IniValue* v = r.Find("nacos.servers")) {
+  if (const IniValue* v = r.Find(sec + ".servers")) {
     for (const std::string& item : SplitList(v->value)) {
       auto server = ParseServer(item);
       if (server) {
         c->servers.push_back(*server);
       } else {
-        r.Problem("nacos.servers", server.error());
+        r.Problem(sec + ".servers", server.error());
         bad_entry = true;
       }
     }
   }
-  if (c->servers.empty() && !r.Find("nacos.servers")) {
-    r.Problem("nacos.servers", "missing: name at least one Nacos server (host:port)");
+  if (c->servers.empty() && !r.Find(sec + ".servers")) {
+    r.Problem(sec + ".servers", "missing: name at least one Nacos server (host:port)");
   } else if (c->servers.empty() && !bad_entry) {
-    r.Problem("nacos.servers", "is empty: name at least one Nacos server (host:port)");
+    r.Problem(sec + ".servers", "is empty: name at least one Nacos server (host:port)");
   }
-  r.String("nacos.context_path", &c->context_path);
+  r.String(sec + ".context_path", &c->context_path);
   if (!c->context_path.empty() && c->context_path.back() == '/') c->context_path.pop_back();
   if (!c->context_path.empty() && c->context_path.front() != '/') {
-    r.Problem("nacos.context_path", "'" + c->context_path + "' must start with '/' (or be empty)");
+    r.Problem(sec + ".context_path", "'" + c->context_path + "' must start with '/' (or be empty)");
   } else if (c->context_path.find_first_of("?# \t") != std::string::npos) {
-    r.Problem("nacos.context_path", "'" + c->context_path + "' is not a plain URL path");
+    r.Problem(sec + ".context_path", "'" + c->context_path + "' is not a plain URL path");
   }
-  if (const IniValue* v = r.Find("nacos.api")) {
+  if (const IniValue* v = r.Find(sec + ".api")) {
     if (v->value == "auto")
       c->api = ApiMode::kAuto;
     else if (v->value == "v1")
@@ -192,27 +204,27 @@ void ParseNacos(Reader& r, NacosConfig* c) {
     else if (v->value == "v3")
       c->api = ApiMode::kV3;
     else
-      r.Problem("nacos.api", "'" + v->value + "' is not one of auto, v1, v3");
+      r.Problem(sec + ".api", "'" + v->value + "' is not one of auto, v1, v3");
   }
-  r.String("nacos.username", &c->username);
-  if (c->username.empty()) r.Problem("nacos.username", "missing: the Nacos user to log in as");
-  r.String("nacos.password_file", &c->password_file);
-  r.String("nacos.password_env", &c->password_env);
+  r.String(sec + ".username", &c->username);
+  if (c->username.empty()) r.Problem(sec + ".username", "missing: the Nacos user to log in as");
+  r.String(sec + ".password_file", &c->password_file);
+  r.String(sec + ".password_env", &c->password_env);
   if (!c->password_file.empty() && !c->password_env.empty()) {
-    r.Problem("nacos.password_env", "set together with nacos.password_file: choose one");
+    r.Problem(sec + ".password_env", "set together with " + sec + ".password_file: choose one");
   }
   if (!c->password_file.empty() && c->password_file.front() != '/') {
-    r.Problem("nacos.password_file", "'" + c->password_file + "' must be an absolute path");
+    r.Problem(sec + ".password_file", "'" + c->password_file + "' must be an absolute path");
   }
-  r.Duration("nacos.connect_timeout", &c->connect_timeout);
-  r.Duration("nacos.request_timeout", &c->request_timeout);
-  if (c->connect_timeout.count() <= 0) r.Problem("nacos.connect_timeout", "must be positive");
-  if (c->request_timeout.count() <= 0) r.Problem("nacos.request_timeout", "must be positive");
-  r.String("nacos.ca_file", &c->ca_file);
+  r.Duration(sec + ".connect_timeout", &c->connect_timeout);
+  r.Duration(sec + ".request_timeout", &c->request_timeout);
+  if (c->connect_timeout.count() <= 0) r.Problem(sec + ".connect_timeout", "must be positive");
+  if (c->request_timeout.count() <= 0) r.Problem(sec + ".request_timeout", "must be positive");
+  r.String(sec + ".ca_file", &c->ca_file);
   if (!c->ca_file.empty() && access(c->ca_file.c_str(), R_OK) != 0) {
-    r.Problem("nacos.ca_file", "cannot read '" + c->ca_file + "': " + std::strerror(errno));
+    r.Problem(sec + ".ca_file", "cannot read '" + c->ca_file + "': " + std::strerror(errno));
   }
-  r.Bool("nacos.tls_verify", &c->tls_verify);
+  r.Bool(sec + ".tls_verify", &c->tls_verify);
 }
 
 void ParseRefresh(Reader& r, RefreshConfig* c) {
@@ -230,21 +242,22 @@ void ParseRefresh(Reader& r, RefreshConfig* c) {
   if (c->retry_max < c->retry_min) r.Problem("refresh.retry_max", "must not be below retry_min");
 }
 
-void ParseFile(Reader& r, FileConfig* c) {
-  r.String("file.path", &c->path);
+void ParseFile(Reader& r, const std::string& sec, FileConfig* c) {
+  r.String(sec + ".path", &c->path);
   if (!c->path.empty() && (c->path.front() != '/' || c->path.back() == '/')) {
-    r.Problem("file.path", "'" + c->path + "' must be an absolute path to a file");
+    r.Problem(sec + ".path", "'" + c->path + "' must be an absolute path to a file");
   }
-  r.Mode("file.mode", &c->mode);
+  r.Mode(sec + ".mode", &c->mode);
   if (c->mode & 0007) {
-    r.Problem("file.mode", "grants access to every user of the host; use a group (e.g. 0640)");
+    r.Problem(sec + ".mode", "grants access to every user of the host; use a group (e.g. 0640)");
   }
-  if ((c->mode & 0600) != 0600) r.Problem("file.mode", "must let the daemon read and write (0600)");
-  r.String("file.group", &c->group);
+  if ((c->mode & 0600) != 0600)
+    r.Problem(sec + ".mode", "must let the daemon read and write (0600)");
+  r.String(sec + ".group", &c->group);
   if (!c->group.empty() && !LookupGroup(c->group, &c->gid)) {
-    r.Problem("file.group", "no such group '" + c->group + "'");
+    r.Problem(sec + ".group", "no such group '" + c->group + "'");
   }
-  if (const IniValue* v = r.Find("file.format")) {
+  if (const IniValue* v = r.Find(sec + ".format")) {
     if (v->value == "raw")
       c->format = TokenFormat::kRaw;
     else if (v->value == "env")
@@ -252,7 +265,29 @@ void ParseFile(Reader& r, FileConfig* c) {
     else if (v->value == "json")
       c->format = TokenFormat::kJson;
     else
-      r.Problem("file.format", "'" + v->value + "' is not one of raw, env, json");
+      r.Problem(sec + ".format", "'" + v->value + "' is not one of raw, env, json");
+  }
+}
+
+// allow_users / allow_groups of [socket] or [socket:NAME].
+void ParseAccess(Reader& r, const std::string& sec, AccessConfig* c) {
+  if (const IniValue* v = r.Find(sec + ".allow_users")) {
+    for (const std::string& name : SplitList(v->value)) {
+      uid_t uid;
+      if (LookupUser(name, &uid))
+        c->allow_uids.push_back(uid);
+      else
+        r.Problem(sec + ".allow_users", "no such user '" + name + "'");
+    }
+  }
+  if (const IniValue* v = r.Find(sec + ".allow_groups")) {
+    for (const std::string& name : SplitList(v->value)) {
+      gid_t gid;
+      if (LookupGroup(name, &gid))
+        c->allow_gids.push_back(gid);
+      else
+        r.Problem(sec + ".allow_groups", "no such group '" + name + "'");
+    }
   }
 }
 
@@ -272,24 +307,7 @@ void ParseSocket(Reader& r, SocketConfig* c) {
   if (!c->group.empty() && !LookupGroup(c->group, &c->gid)) {
     r.Problem("socket.group", "no such group '" + c->group + "'");
   }
-  if (const IniValue* v = r.Find("socket.allow_users")) {
-    for (const std::string& name : SplitList(v->value)) {
-      uid_t uid;
-      if (LookupUser(name, &uid))
-        c->allow_uids.push_back(uid);
-      else
-        r.Problem("socket.allow_users", "no such user '" + name + "'");
-    }
-  }
-  if (const IniValue* v = r.Find("socket.allow_groups")) {
-    for (const std::string& name : SplitList(v->value)) {
-      gid_t gid;
-      if (LookupGroup(name, &gid))
-        c->allow_gids.push_back(gid);
-      else
-        r.Problem("socket.allow_groups", "no such group '" + name + "'");
-    }
-  }
+  ParseAccess(r, "socket", &c->access);
 }
 
 }  // namespace
@@ -347,26 +365,136 @@ Result<ServerEndpoint> ParseServer(std::string_view text) {
   return s;
 }
 
+bool IsIdentityName(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const IdentityConfig* Config::Find(const std::string& name) const {
+  for (const auto& id : identities) {
+    if (id.name == name) return &id;
+  }
+  return nullptr;
+}
+
+std::string StatePath(const IdentityConfig& identity, const SocketConfig& socket) {
+  auto dir = [](const std::string& path) {
+    size_t slash = path.rfind('/');
+    return slash == 0 ? std::string("/") : path.substr(0, slash);
+  };
+  const std::string& file = identity.file.path;
+  if (!file.empty()) return dir(file) + "/." + file.substr(file.rfind('/') + 1) + ".state";
+  return dir(socket.path) + "/.nacos-tokend" +
+         (identity.name == kDefaultIdentity ? "" : "." + identity.name) + ".state";
+}
+
 Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) {
   Reader r(values, problems);
-  for (const auto& [key, v] : values) {
-    if (!KnownKeys().count(key)) problems->push_back(v.origin + ": " + key + ": unknown key");
+  // Which identities there are, and every key checked against its section's kind.
+  std::set<std::string> named;  // identities with a [nacos:NAME] section
+  bool has_default = false, has_named_section = false;
+  for (const auto& [full, v] : values) {
+    KeyParts p = SplitKey(full);
+    if (p.kind == "nacos" && p.name.empty()) has_default = true;
+    if (!p.name.empty()) has_named_section = true;
+    if (p.kind == "nacos" && !p.name.empty() && IsIdentityName(p.name)) named.insert(p.name);
   }
+  has_default = has_default || !has_named_section;
+  std::set<std::string> reported;  // one "bad section" line per section
+  for (const auto& [full, v] : values) {
+    KeyParts p = SplitKey(full);
+    std::string section = full.substr(0, full.find('.'));
+    auto section_problem = [&](const std::string& reason) {
+      if (reported.insert(section).second)
+        problems->push_back(v.origin + ": [" + section + "]: " + reason);
+    };
+    const std::set<std::string>* keys = nullptr;
+    if (p.kind == "proxy") {
+      section_problem("the Nacos proxy is not part of this version of nacos-tokend");
+      continue;
+    }
+    if (!p.name.empty()) {
+      if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket") {
+        section_problem("only [nacos:NAME], [file:NAME] and [socket:NAME] name an identity");
+        continue;
+      }
+      if (!IsIdentityName(p.name)) {
+        section_problem("'" + p.name + "' is not an identity name ([a-z0-9][a-z0-9_-]{0,31})");
+        continue;
+      }
+      if (p.kind != "nacos" && !named.count(p.name)) {
+        section_problem("there is no [nacos:" + p.name + "] section for identity " + p.name);
+        continue;
+      }
+      keys = p.kind == "nacos" ? &NacosKeys() : p.kind == "file" ? &FileKeys() : &AccessKeys();
+    } else if (p.kind == "nacos") {
+      keys = &NacosKeys();
+    } else if (p.kind == "file") {
+      if (!has_default) {
+        section_problem("there is no [nacos] section, so no default identity whose file this is");
+        continue;
+      }
+      keys = &FileKeys();
+    } else if (p.kind == "socket") {
+      keys = &SocketKeys();
+    } else if (p.kind == "refresh") {
+      keys = &RefreshKeys();
+    } else if (p.kind == "log") {
+      static const std::set<std::string> log_keys = {"level"};
+      keys = &log_keys;
+    }
+    if (!keys || !keys->count(p.key)) problems->push_back(v.origin + ": " + full + ": unknown key");
+  }
+
   Config c;
-  ParseNacos(r, &c.nacos);
   ParseRefresh(r, &c.refresh);
-  ParseFile(r, &c.file);
   ParseSocket(r, &c.socket);
   if (const IniValue* v = r.Find("log.level")) {
     if (!ParseLogLevel(v->value, &c.log_level)) {
       r.Problem("log.level", "'" + v->value + "' is not one of error, warning, info, debug");
     }
   }
-  if (c.file.path.empty() && c.socket.path.empty()) {
-    problems->push_back("file.path and socket.path are both empty: the token would go nowhere");
-  }
-  if (!c.file.path.empty() && c.file.path == c.socket.path) {
-    problems->push_back("file.path and socket.path are the same path '" + c.file.path + "'");
+  std::vector<std::string> names;
+  if (has_default) names.push_back(kDefaultIdentity);
+  names.insert(names.end(), named.begin(), named.end());
+  for (const std::string& name : names) {
+    bool is_default = name == kDefaultIdentity;
+    IdentityConfig id;
+    id.name = name;
+    std::string suffix = is_default ? "" : ":" + name;
+    if (!is_default) {
+      id.nacos.credential = "nacos-password-" + name;
+      id.nacos.section = "nacos:" + name;
+      id.file.path = "/run/nacos-tokend/" + name + ".token";
+    }
+    ParseNacos(r, "nacos" + suffix, &id.nacos);
+    ParseFile(r, "file" + suffix, &id.file);
+    if (!is_default) {
+      AccessConfig access;
+      ParseAccess(r, "socket" + suffix, &access);
+      if (r.Find("socket" + suffix + ".allow_users") || r.Find("socket" + suffix + ".allow_groups"))
+        id.access = access;
+    }
+    std::string file_key = "file" + suffix + ".path";
+    if (id.file.path.empty() && c.socket.path.empty()) {
+      problems->push_back(file_key + " and socket.path are both empty: the token of identity " +
+                          name + " would go nowhere");
+    }
+    if (!id.file.path.empty() && id.file.path == c.socket.path) {
+      problems->push_back(file_key + " and socket.path are the same path '" + id.file.path + "'");
+    }
+    for (const auto& other : c.identities) {
+      if (!id.file.path.empty() && other.file.path == id.file.path) {
+        problems->push_back(file_key + ": '" + id.file.path + "' is also the file of identity " +
+                            other.name);
+      }
+    }
+    c.identities.push_back(std::move(id));
   }
   return c;
 }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct NacosConfig {
   Millis request_timeout = std::chrono::seconds(10);  // bounds a whole login exchange
   std::string ca_file;                                // empty: the system CA store
   bool tls_verify = true;
+  /// The systemd credential read when neither password_file nor password_env
+  /// is set: "nacos-password", or "nacos-password-NAME" for identity NAME.
+  std::string credential = "nacos-password";
+  /// "nacos" or "nacos:NAME": how messages name this section's keys.
+  std::string section = "nacos";
   bool operator==(const NacosConfig&) const = default;
 };
 
@@ -58,30 +64,61 @@ struct FileConfig {
   bool operator==(const FileConfig&) const = default;
 };
 
+/// Who may use a socket: with both lists empty, anyone who can connect.
+struct AccessConfig {
+  std::vector<uid_t> allow_uids;  // resolved from allow_users
+  std::vector<gid_t> allow_gids;  // resolved from allow_groups
+  bool operator==(const AccessConfig&) const = default;
+};
+
 struct SocketConfig {
   std::string path = "/run/nacos-tokend/tokend.sock";  // empty: no socket
   mode_t mode = 0660;
   std::string group;
   gid_t gid = static_cast<gid_t>(-1);
-  std::vector<uid_t> allow_uids;  // resolved from allow_users
-  std::vector<gid_t> allow_gids;  // resolved from allow_groups
+  AccessConfig access;  // who may connect at all ([socket] allow_users / allow_groups)
   bool operator==(const SocketConfig&) const = default;
 };
 
-struct Config {
+/// The identity that [nacos], [file] and [socket] describe.
+inline constexpr const char* kDefaultIdentity = "default";
+
+/// One Nacos user on one cluster: [nacos] / [file] for "default",
+/// [nacos:NAME] / [file:NAME] / [socket:NAME] for identity NAME.
+struct IdentityConfig {
+  std::string name = kDefaultIdentity;
   NacosConfig nacos;
-  RefreshConfig refresh;
   FileConfig file;
+  /// [socket:NAME]'s lists: who may get this identity's token over the
+  /// socket; unset: whoever the [socket] lists let connect.
+  std::optional<AccessConfig> access;
+  bool operator==(const IdentityConfig&) const = default;
+};
+
+struct Config {
+  std::vector<IdentityConfig> identities;  // at least one; "default" first, then by name
+  RefreshConfig refresh;
   SocketConfig socket;
   LogLevel log_level = LogLevel::kInfo;
   bool operator==(const Config&) const = default;
+
+  /// The identity called `name`, or null.
+  const IdentityConfig* Find(const std::string& name) const;
 };
+
+/// Where an identity's token is saved for a restart (mode 0600): beside its
+/// file, or in the socket's directory when it has no file.
+std::string StatePath(const IdentityConfig& identity, const SocketConfig& socket);
+
+/// Whether `name` may name an identity: [a-z0-9][a-z0-9_-]{0,31}.
+bool IsIdentityName(std::string_view name);
 
 /// Longest Unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
 constexpr size_t kMaxSocketPath = 107;
 
 /// Builds a Config from INI values. Returns every problem found, each naming
-/// the key and where it was set ("FILE:LINE: nacos.servers: ..."); the Config
+/// the key and where it was set ("FILE:LINE: nacos.servers: ...",
+/// "nacos:staging.username: missing: ..."); the Config
 /// is only meaningful when the list is empty. Names of users and groups are
 /// resolved here, so a typo is caught before the daemon starts.
 Config ParseConfig(const IniValues& values, std::vector<std::string>* problems);

@@ -33,18 +33,18 @@ TEST_CASE("config: defaults of the contract") {
   std::vector<std::string> problems;
   Config c = Parse(kMinimal, &problems);
   REQUIRE(problems.empty());
-  CHECK(c.nacos.context_path == "/nacos");
-  CHECK(c.nacos.api == ApiMode::kAuto);
-  CHECK(c.nacos.connect_timeout == 3s);
-  CHECK(c.nacos.request_timeout == 10s);
-  CHECK(c.nacos.tls_verify);
+  CHECK(c.identities.at(0).nacos.context_path == "/nacos");
+  CHECK(c.identities.at(0).nacos.api == ApiMode::kAuto);
+  CHECK(c.identities.at(0).nacos.connect_timeout == 3s);
+  CHECK(c.identities.at(0).nacos.request_timeout == 10s);
+  CHECK(c.identities.at(0).nacos.tls_verify);
   CHECK(c.refresh.at == doctest::Approx(0.8));
   CHECK(c.refresh.jitter == doctest::Approx(0.1));
   CHECK(c.refresh.retry_min == 1s);
   CHECK(c.refresh.retry_max == 60s);
-  CHECK(c.file.path == "/run/nacos-tokend/token");
-  CHECK(c.file.mode == 0640);
-  CHECK(c.file.format == TokenFormat::kRaw);
+  CHECK(c.identities.at(0).file.path == "/run/nacos-tokend/token");
+  CHECK(c.identities.at(0).file.mode == 0640);
+  CHECK(c.identities.at(0).file.format == TokenFormat::kRaw);
   CHECK(c.socket.path == "/run/nacos-tokend/tokend.sock");
   CHECK(c.socket.mode == 0660);
   CHECK(c.log_level == LogLevel::kInfo);
@@ -76,14 +76,14 @@ level = debug
 )",
                    &problems);
   REQUIRE(problems.empty());
-  REQUIRE(c.nacos.servers.size() == 2);
-  CHECK(c.nacos.servers[0].Display() == "http://10.0.0.1:8848");
-  CHECK(c.nacos.servers[1].Display() == "https://10.0.0.2:9443");
-  CHECK(c.nacos.api == ApiMode::kV3);
-  CHECK(c.nacos.connect_timeout == 500ms);
-  CHECK(c.nacos.request_timeout == 60s);
+  REQUIRE(c.identities.at(0).nacos.servers.size() == 2);
+  CHECK(c.identities.at(0).nacos.servers[0].Display() == "http://10.0.0.1:8848");
+  CHECK(c.identities.at(0).nacos.servers[1].Display() == "https://10.0.0.2:9443");
+  CHECK(c.identities.at(0).nacos.api == ApiMode::kV3);
+  CHECK(c.identities.at(0).nacos.connect_timeout == 500ms);
+  CHECK(c.identities.at(0).nacos.request_timeout == 60s);
   CHECK(c.refresh.retry_max == 5min);
-  CHECK(c.file.format == TokenFormat::kJson);
+  CHECK(c.identities.at(0).file.format == TokenFormat::kJson);
   CHECK(c.socket.path.empty());
   CHECK(c.log_level == LogLevel::kDebug);
 }
@@ -128,14 +128,14 @@ TEST_CASE("config: -D overrides the file and can replace it") {
   std::vector<std::string> problems;
   Config c = Parse(kMinimal, &problems, {"nacos.username=other", "file.format=env"});
   REQUIRE(problems.empty());
-  CHECK(c.nacos.username == "other");
-  CHECK(c.file.format == TokenFormat::kEnv);
+  CHECK(c.identities.at(0).nacos.username == "other");
+  CHECK(c.identities.at(0).file.format == TokenFormat::kEnv);
 
   problems.clear();
   c = Parse("", &problems, {"nacos.servers=https://[::1]:9443", "nacos.username=u"});
   REQUIRE(problems.empty());
-  CHECK(c.nacos.servers[0].host == "::1");
-  CHECK(c.nacos.servers[0].https);
+  CHECK(c.identities.at(0).nacos.servers[0].host == "::1");
+  CHECK(c.identities.at(0).nacos.servers[0].https);
 
   problems.clear();
   Parse(kMinimal, &problems, {"nacos.bogus=1", "nodot=1"});

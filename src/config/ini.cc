@@ -37,6 +37,13 @@ bool IsName(std::string_view s) {
   return true;
 }
 
+// "name" or "kind:name" (a named identity's section, e.g. nacos:staging).
+bool IsSectionName(std::string_view s) {
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos) return IsName(s);
+  return IsName(s.substr(0, colon)) && IsName(s.substr(colon + 1));
+}
+
 }  // namespace
 
 IniValues ParseIni(std::string_view text, const std::string& origin,
@@ -58,9 +65,10 @@ IniValues ParseIni(std::string_view text, const std::string& origin,
       std::string_view rest = close == std::string_view::npos ? "" : Trim(line.substr(close + 1));
       std::string_view name =
           close == std::string_view::npos ? "" : Trim(line.substr(1, close - 1));
-      if (close == std::string_view::npos || !IsName(name) ||
+      if (close == std::string_view::npos || !IsSectionName(name) ||
           !(rest.empty() || rest.front() == ';' || rest.front() == '#')) {
-        problems->push_back(where + ": malformed section header (expected [name])");
+        problems->push_back(where +
+                            ": malformed section header (expected [name] or [name:identity])");
         section.clear();
         continue;
       }
@@ -91,7 +99,8 @@ Status ApplyDefine(std::string_view define, IniValues* values) {
   size_t eq = define.find('=');
   size_t dot = define.find('.');
   if (eq == std::string_view::npos || dot == std::string_view::npos || dot > eq ||
-      !IsName(Trim(define.substr(0, dot))) || !IsName(Trim(define.substr(dot + 1, eq - dot - 1)))) {
+      !IsSectionName(Trim(define.substr(0, dot))) ||
+      !IsName(Trim(define.substr(dot + 1, eq - dot - 1)))) {
     return Error{"-D '" + std::string(define.substr(0, eq)) + "': expected section.key=value"};
   }
   std::string key = std::string(Trim(define.substr(0, dot))) + "." +

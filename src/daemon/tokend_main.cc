@@ -14,7 +14,6 @@
 #include "config/config.h"
 #include "daemon/daemon.h"
 #include "host/signals.h"
-#include "login/http_transport.h"
 
 namespace {
 
@@ -121,10 +120,6 @@ int ParseArgs(int argc, char** argv, Options* o) {
   return -1;
 }
 
-bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,33 +136,15 @@ int main(int argc, char** argv) {
     file = (have_default || opts.defines.empty()) ? kDefaultConfig : "";
   }
 
+  RealClock clock;
+  ConfigSource source{file, opts.defines};
   std::vector<std::string> problems;
-  Config config = LoadConfig(file, opts.defines, &problems);
-  std::vector<std::string> warnings;
-  Result<Secret> password = Error{""};
-  if (problems.empty()) {
-    password = ReadPassword(config.nacos, &warnings);
-    if (!password) problems.push_back(password.error());
-  }
-  if (problems.empty() && !config.file.path.empty()) {
-    FileOps ops;
-    TokenFile probe(config.file, &ops);
-    if (Status s = probe.CheckDirectory(); !s) problems.push_back(s.error());
-  }
-  if (problems.empty() && opts.check) {
-    // The TLS module and the CA bundle, as the daemon would load them.
-    auto transport = PocoTransport::Create(config.nacos);
-    if (!transport) problems.push_back(transport.error());
-  }
-  for (const auto& s : config.nacos.servers) {
-    if (!s.https && !IsLoopback(s.host)) {
-      warnings.push_back("nacos.servers: " + s.Display() +
-                         " is plain http: the password crosses the network unencrypted");
-    }
-  }
+  PreparedConfig prepared = PrepareConfig(source, nullptr, &clock, &problems);
   if (opts.check) {
     for (const auto& p : problems) fprintf(stderr, "nacos-tokend: %s\n", p.c_str());
-    for (const auto& w : warnings) fprintf(stderr, "nacos-tokend: warning: %s\n", w.c_str());
+    for (const auto& w : prepared.warnings) {
+      fprintf(stderr, "nacos-tokend: warning: %s\n", w.c_str());
+    }
     if (!problems.empty()) return kExitConfig;
     printf("configuration OK%s%s\n", file.empty() ? "" : ": ", file.c_str());
     return kExitOk;
@@ -176,11 +153,10 @@ int main(int argc, char** argv) {
     for (const auto& p : problems) LogError("configuration: " + p);
     return kExitConfig;
   }
-  SetLogLevel(config.log_level);
-  for (const auto& w : warnings) LogWarning(w);
+  SetLogLevel(prepared.config.log_level);
+  for (const auto& w : prepared.warnings) LogWarning(w);
 
-  RealClock clock;
-  Daemon daemon(&clock, std::move(config), std::move(*password), ConfigSource{file, opts.defines});
+  Daemon daemon(&clock, std::move(prepared), std::move(source));
   if (Status s = daemon.Init(!opts.once); !s) {
     LogError("configuration: " + s.error());
     return kExitConfig;

@@ -7,14 +7,9 @@
 
 #include "base/clock.h"
 #include "config/config.h"
+#include "keeper/login_method.h"
 
 namespace tokend {
-
-/// What the last login attempt was like, for choosing the retry delay.
-enum class FailureKind {
-  kTransient,  // network error, timeout, 5xx, unusable answer: ordinary backoff
-  kRejected,   // 401/403: the credentials are wrong; retry on the slow side
-};
 
 class RefreshPolicy {
  public:

@@ -16,7 +16,7 @@ Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& usern
                              std::vector<std::string>* warnings) {
   double ttl = login.ttl_seconds;
   if (ttl > kMaxTtlSeconds) {
-    warnings->push_back(login.server.Display() + ": tokenTtl " + std::to_string(int64_t(ttl)) +
+    warnings->push_back(login.server + ": tokenTtl " + std::to_string(int64_t(ttl)) +
                         "s is absurd; clamped to " + std::to_string(kMaxTtlSeconds) + "s");
     ttl = kMaxTtlSeconds;
   }
@@ -26,7 +26,7 @@ Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& usern
     auto exp_wall = WallTime(std::chrono::seconds(*exp + 1));
     auto by_exp = std::chrono::duration_cast<MonoDuration>(exp_wall - login.wall_sent_at);
     if (by_exp <= MonoDuration(0)) {
-      return Error{login.server.Display() + ": the token's exp claim " + std::to_string(*exp) +
+      return Error{login.server + ": the token's exp claim " + std::to_string(*exp) +
                    " is already past (is this host's clock wrong?)"};
     }
     lifetime = std::min(lifetime, by_exp);
@@ -38,7 +38,7 @@ Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& usern
   t.obtained_wall = login.wall_sent_at;
   t.expires_wall = login.wall_sent_at + lifetime;
   t.username = username;
-  t.server = login.server.Display();
+  t.server = login.server;
   return t;
 }
 
@@ -67,7 +67,8 @@ std::string TokenMetadataJson(const Token& token, MonoTime now) {
       FormatWallTime(token.expires_wall) + "\",\"expiresIn\":" + std::to_string(expires_in) +
       ",\"obtainedAt\":\"" + FormatWallTime(token.obtained_wall) +
       "\",\"username\":" + JsonString(token.username) + ",\"server\":" + JsonString(token.server) +
-      ",\"generation\":" + std::to_string(token.generation) + "}";
+      ",\"generation\":" + std::to_string(token.generation) +
+      ",\"identity\":" + JsonString(token.identity) + "}";
   return out;
 }
 

@@ -8,7 +8,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
-#include "login/nacos_client.h"
+#include "keeper/login_method.h"
 
 namespace tokend {
 
@@ -18,6 +18,7 @@ struct Token {
   MonoTime expires;   // first instant at which it must no longer be served
   WallTime obtained_wall;
   WallTime expires_wall;
+  std::string identity = "default";
   std::string username;
   std::string server;  // "http://10.0.0.1:8848"
   uint64_t generation = 0;
@@ -37,7 +38,8 @@ Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& usern
                              std::vector<std::string>* warnings);
 
 /// The metadata object of the contract, at time `now`:
-/// {"accessToken","tokenType","expiresAt","expiresIn","obtainedAt","username","server","generation"}.
+/// {"accessToken","tokenType","expiresAt","expiresIn","obtainedAt","username","server",
+/// "generation","identity"}. The one place the token's JSON is built.
 std::string TokenMetadataJson(const Token& token, MonoTime now);
 
 /// RFC 3339 UTC with seconds ("2026-11-25T12:00:00Z").

@@ -1,5 +1,7 @@
 #include "keeper/token_store.h"
 
+#include <algorithm>
+
 #include "base/secret.h"
 
 namespace tokend {
@@ -12,6 +14,16 @@ std::shared_ptr<const Token> TokenStore::Set(Token token) {
     last_value_ = token.value;
   }
   token.generation = generation_;
+  current_ = std::make_shared<const Token>(std::move(token));
+  return current_;
+}
+
+std::shared_ptr<const Token> TokenStore::Reuse(Token token) {
+  std::lock_guard lock(mu_);
+  generation_ = std::max<uint64_t>({generation_, token.generation, 1});
+  token.generation = generation_;
+  WipeMemory(last_value_.data(), last_value_.size());
+  last_value_ = token.value;
   current_ = std::make_shared<const Token>(std::move(token));
   return current_;
 }

@@ -18,7 +18,11 @@ class TokenStore {
   /// (Nacos hands out the same token for logins within one second).
   std::shared_ptr<const Token> Set(Token token);
 
-  /// Drops the current token (it expired).
+  /// Installs a token saved by a previous run, keeping its generation, so
+  /// that generations keep growing across restarts.
+  std::shared_ptr<const Token> Reuse(Token token);
+
+  /// Drops the current token (it expired, or must no longer be served).
   void Clear();
 
   /// The current token if it is still valid at `now`, else null.

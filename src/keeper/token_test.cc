@@ -16,7 +16,7 @@ LoginSuccess Login(const std::string& token, double ttl, WallTime wall) {
   LoginSuccess s;
   s.token = token;
   s.ttl_seconds = ttl;
-  s.server = *ParseServer("127.0.0.1:8848");
+  s.server = "http://127.0.0.1:8848";
   s.sent_at = MonoTime{100s};
   s.wall_sent_at = wall;
   return s;
@@ -64,7 +64,7 @@ TEST_CASE("token: metadata object of the contract") {
   CHECK(json ==
         "{\"accessToken\":\"abc\",\"tokenType\":\"Bearer\",\"expiresAt\":\"2027-01-15T09:00:00Z\","
         "\"expiresIn\":3000,\"obtainedAt\":\"2027-01-15T08:00:00Z\",\"username\":\"tokend\","
-        "\"server\":\"http://127.0.0.1:8848\",\"generation\":7}");
+        "\"server\":\"http://127.0.0.1:8848\",\"generation\":7,\"identity\":\"default\"}");
   CHECK(TokenFingerprint("abc").rfind("sha256:ba7816bf", 0) == 0);
 }
 
@@ -90,12 +90,12 @@ TEST_CASE("token state: round trip within a boot and across a reboot") {
   auto t = TokenFromLogin(Login("abc", 3600, WallTime(1'800'000'000s)), "tokend", &w);
   std::string text = RenderTokenState(*t, "boot-1");
   auto same = ParseTokenState(text, "boot-1", "tokend", MonoTime{200s}, WallTime(1'800'000'100s));
-  REQUIRE(same.has_value());
+  REQUIRE(same.ok());
   CHECK(same->expires == t->expires);
   CHECK(same->value == "abc");
   // Another boot: the boot-time clock restarted; the wall clock links the two.
   auto other = ParseTokenState(text, "boot-2", "tokend", MonoTime{5s}, WallTime(1'800'003'000s));
-  REQUIRE(other.has_value());
+  REQUIRE(other.ok());
   CHECK(other->expires == MonoTime{5s + 600s});
   // Expired, another user, or damaged: not reused.
   CHECK_FALSE(ParseTokenState(text, "boot-1", "tokend", MonoTime{100s + 3600s}, WallTime(0s)));

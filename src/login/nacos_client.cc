@@ -59,8 +59,8 @@ LoginRoundResult NacosClient::Login(std::string_view password) {
       auto judged = ParseLoginAnswer(answer->status, answer->content_type, answer->body, password);
       if (auto* ok = std::get_if<LoginAnswer>(&judged)) {
         if (config_.api == ApiMode::kAuto) learned_api_[i] = api;
-        round.success =
-            LoginSuccess{std::move(ok->token), ok->ttl_seconds, server, sent_at, wall_sent_at};
+        round.success = LoginSuccess{std::move(ok->token), ok->ttl_seconds, server.Display(),
+                                     sent_at, wall_sent_at};
         return round;
       }
       const auto& failure = std::get<LoginFailure>(judged);

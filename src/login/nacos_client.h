@@ -10,25 +10,10 @@
 
 #include "base/clock.h"
 #include "config/config.h"
-#include "keeper/refresh_policy.h"
+#include "keeper/login_method.h"
 #include "login/http_transport.h"
 
 namespace tokend {
-
-struct LoginSuccess {
-  std::string token;
-  double ttl_seconds = 0;  // as the server said
-  ServerEndpoint server;
-  MonoTime sent_at;  // when the successful request was started
-  WallTime wall_sent_at;
-};
-
-struct LoginRoundResult {
-  std::optional<LoginSuccess> success;
-  FailureKind failure_kind = FailureKind::kTransient;  // when !success
-  std::string error;            // when !success: every server's reason, "; "-separated
-  MonoDuration retry_after{0};  // longest Retry-After of a 429/503 in this round
-};
 
 /// Not thread-safe: one round at a time (the daemon runs rounds on one worker).
 class NacosClient {

@@ -56,7 +56,7 @@ std::string TokenFile::Directory() const {
 
 std::string TokenFile::BaseName() const { return config_.path.substr(config_.path.rfind('/') + 1); }
 
-Status TokenFile::Publish(const std::string& content) {
+Status TokenFile::Publish(const std::string& content, std::string* warning) {
   const std::string dir_path = Directory();
   int dir = ops_->OpenDir(dir_path);
   if (dir < 0)
@@ -99,10 +99,12 @@ Status TokenFile::Publish(const std::string& content) {
     return Error{config_.path + ": rename failed: " + Reason(r) +
                  "; the previous file is unchanged"};
   }
-  // The new file is in place; a failed directory fsync only weakens durability
-  // across a power loss, which tmpfs (/run) does not have anyway.
-  if (int r = ops_->Sync(dir); r < 0) {
-    return Error{config_.path + ": published, but fsync of " + dir_path + " failed: " + Reason(r)};
+  // The new file is in place and readers see it: the publication counts. A failed
+  // directory fsync only weakens durability across a power loss (which /run, a
+  // tmpfs, does not have anyway), so it is a warning, not a failure.
+  if (int r = ops_->Sync(dir); r < 0 && warning) {
+    *warning = config_.path + ": published, but fsync of the directory " + dir_path +
+               " failed: " + Reason(r) + "; the file may not survive a power loss";
   }
   return Status::Ok();
 }

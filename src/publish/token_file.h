@@ -25,8 +25,10 @@ class TokenFile {
   /// the same directory (not following symlinks), fchmod (umask-proof),
   /// fchown to the group, write, fsync, rename, directory fsync. On any
   /// failure the temp file is removed, the old file is left as it was and the
-  /// error names the path, the step and the reason.
-  Status Publish(const std::string& content);
+  /// error names the path, the step and the reason. A failed directory fsync
+  /// after the rename is no failure (the file is in place): `warning`, when
+  /// given, then names the directory and the reason.
+  Status Publish(const std::string& content, std::string* warning = nullptr);
 
   /// Removes the file (the token expired). A missing file is not an error.
   Status Remove();

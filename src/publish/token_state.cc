@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/duration.h"
 #include "login/login_answer.h"
 
 namespace tokend {
@@ -18,8 +19,10 @@ std::string RenderTokenState(const Token& token, const std::string& boot_id) {
   o.set("expiresBootMs", static_cast<Poco::Int64>(token.expires.since_boot.count()));
   o.set("obtainedAt", FormatWallTime(token.obtained_wall));
   o.set("expiresAt", FormatWallTime(token.expires_wall));
+  o.set("identity", token.identity);
   o.set("username", token.username);
   o.set("server", token.server);
+  o.set("generation", static_cast<Poco::UInt64>(token.generation));
   o.set("accessToken", token.value);
   std::ostringstream out;
   o.stringify(out);
@@ -27,23 +30,35 @@ std::string RenderTokenState(const Token& token, const std::string& boot_id) {
   return out.str();
 }
 
-std::optional<Token> ParseTokenState(const std::string& text, const std::string& boot_id,
-                                     const std::string& username, MonoTime now, WallTime wall_now) {
+Result<Token> ParseTokenState(const std::string& text, const std::string& boot_id,
+                              const std::string& username, MonoTime now, WallTime wall_now) {
+  Poco::JSON::Object::Ptr o;
   try {
     Poco::JSON::Parser parser;
     parser.setDepth(4);
-    auto o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    if (!o || o->getValue<int>("version") != 1) return std::nullopt;
+    o = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+  } catch (...) {
+    return Error{"it is not a JSON object (damaged?)"};
+  }
+  try {
+    if (!o || o->getValue<int>("version") != 1) {
+      return Error{"it was written in an unknown format (another version of nacos-tokend?)"};
+    }
     Token t;
     t.value = o->getValue<std::string>("accessToken");
     t.username = o->getValue<std::string>("username");
     t.server = o->getValue<std::string>("server");
-    if (!TokenProblem(t.value).empty() || t.username != username) return std::nullopt;
+    if (o->has("generation")) t.generation = o->getValue<Poco::UInt64>("generation");
+    if (!TokenProblem(t.value).empty()) return Error{"its token is malformed"};
+    if (t.username != username) {
+      return Error{"it holds a token of user '" + t.username + "', not '" + username + "'"};
+    }
     if (!ParseWallTime(o->getValue<std::string>("obtainedAt"), &t.obtained_wall) ||
         !ParseWallTime(o->getValue<std::string>("expiresAt"), &t.expires_wall)) {
-      return std::nullopt;
+      return Error{"its times are malformed"};
     }
-    if (!boot_id.empty() && o->getValue<std::string>("bootId") == boot_id) {
+    bool same_boot = !boot_id.empty() && o->getValue<std::string>("bootId") == boot_id;
+    if (same_boot) {
       t.obtained = MonoTime{MonoDuration(o->getValue<Poco::Int64>("obtainedBootMs"))};
       t.expires = MonoTime{MonoDuration(o->getValue<Poco::Int64>("expiresBootMs"))};
     } else {
@@ -53,10 +68,14 @@ std::optional<Token> ParseTokenState(const std::string& text, const std::string&
       t.expires = now + left;
       t.obtained = now - age;
     }
-    if (!t.ValidAt(now) || t.obtained > now) return std::nullopt;
+    if (!t.ValidAt(now)) {
+      return Error{"its token expired at " + FormatWallTime(t.expires_wall) +
+                   (same_boot ? "" : " (saved before a reboot; judged by the wall clock)")};
+    }
+    if (t.obtained > now) return Error{"its token was obtained in the future (clock changed?)"};
     return t;
-  } catch (...) {  // A damaged state file just means "log in".
-    return std::nullopt;
+  } catch (...) {
+    return Error{"a field is missing or of the wrong type (damaged?)"};
   }
 }
 

@@ -130,6 +130,7 @@ ParseOutcome ParseHttpRequest(std::string_view data, HttpRequest* request) {
   if (content_length > kMaxRequestBody) return Fail(413, "request body too large");
   size_t total = end + 4 + content_length;
   if (data.size() < total) return {};
+  request->body = std::string(data.substr(end + 4, content_length));
   ParseOutcome o;
   o.status = ParseStatus::kComplete;
   o.consumed = total;

@@ -10,8 +10,8 @@ namespace tokend {
 
 /// Longest request head (request line + headers) accepted.
 constexpr size_t kMaxRequestHead = 8192;
-/// Longest request body accepted (requests here carry none).
-constexpr size_t kMaxRequestBody = 1024;
+/// Longest request body accepted (only POST /v1/refresh carries one: rejected=<token>).
+constexpr size_t kMaxRequestBody = 16 * 1024;
 
 struct HttpRequest {
   std::string method;
@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string query;  // after '?', may be empty
   int minor_version = 1;
   bool keep_alive = true;  // HTTP/1.1 default, or "Connection: keep-alive" on 1.0
+  std::string body;        // Content-Length bytes after the head
 };
 
 enum class ParseStatus { kIncomplete, kComplete, kError };

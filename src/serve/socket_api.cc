@@ -1,5 +1,8 @@
 #include "serve/socket_api.h"
 
+#include <algorithm>
+
+#include "base/form_encode.h"
 #include "base/json_string.h"
 
 namespace tokend {
@@ -48,10 +51,79 @@ HttpResponse Json(int status, std::string body) {
   return r;
 }
 
-HttpResponse NoToken(const ApiSnapshot& state) {
-  HttpResponse r = ErrorResponse(503, "no valid token: " + state.problem);
+int64_t SecondsLeft(const Token& token, MonoTime now) {
+  return std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::seconds>(token.expires - now).count());
+}
+
+HttpResponse NoToken(const ServedIdentity& id) {
+  HttpResponse r = ErrorResponse(503, "no valid token: " + id.board->metrics.Problem());
   r.headers.emplace_back("Retry-After", "1");
   return r;
+}
+
+HttpResponse TokenAnswer(const Token& token, bool json, MonoTime now) {
+  HttpResponse r = json ? Json(200, TokenMetadataJson(token, now)) : HttpResponse{};
+  if (!json) r.body = token.value;
+  r.headers.emplace_back("X-Token-Generation", std::to_string(token.generation));
+  return r;
+}
+
+// The identity a request names (?identity=NAME, default "default"), or the
+// answer that refuses it: 404 when there is none, 403 when the peer may not.
+const ServedIdentity* Resolve(const HttpRequest& request, const ApiState& state,
+                              HttpResponse* refusal) {
+  std::string name = FormField(request.query, "identity");
+  if (name.empty()) name = kDefaultIdentity;
+  for (const auto& id : state.identities()) {
+    if (id.name != name) continue;
+    if (state.PeerMayUse(id)) return &id;
+    *refusal = ErrorResponse(403, "not allowed to use identity '" + name + "'");
+    return nullptr;
+  }
+  *refusal = IsIdentityName(name)
+                 ? ErrorResponse(404, "no identity '" + name + "'; see GET /v1/identities")
+                 : ErrorResponse(404, "no such identity; see GET /v1/identities");
+  return nullptr;
+}
+
+// One identity's status for /v1/health and /v1/identities (never its token).
+std::string IdentityStatusJson(const ServedIdentity& id, MonoTime now, bool with_name) {
+  auto token = id.board->store.Valid(now);
+  std::string out = "{";
+  if (with_name) out += "\"name\":" + JsonString(id.name) + ",";
+  out += std::string("\"status\":") + (token ? "\"ok\"" : "\"unavailable\"");
+  if (token) {
+    out += ",\"expiresAt\":\"" + FormatWallTime(token->expires_wall) +
+           "\",\"expiresIn\":" + std::to_string(SecondsLeft(*token, now)) +
+           ",\"generation\":" + std::to_string(token->generation) +
+           ",\"username\":" + JsonString(token->username) +
+           ",\"server\":" + JsonString(token->server);
+  } else {
+    out += ",\"generation\":" + std::to_string(id.board->store.generation()) +
+           ",\"reason\":" + JsonString(id.board->metrics.Problem());
+  }
+  return out + "}";
+}
+
+HttpResponse Health(const ApiState& state) {
+  std::string identities;
+  std::string reason;
+  bool all_ok = true;
+  const auto& ids = state.identities();
+  for (const auto& id : ids) {
+    if (!identities.empty()) identities += ",";
+    identities += JsonString(id.name) + ":" + IdentityStatusJson(id, state.now(), false);
+    if (!id.board->store.Valid(state.now())) {
+      if (all_ok) {
+        reason = (ids.size() > 1 ? id.name + ": " : "") + id.board->metrics.Problem();
+      }
+      all_ok = false;
+    }
+  }
+  std::string body = std::string("{\"status\":") + (all_ok ? "\"ok\"" : "\"unavailable\"");
+  if (!all_ok) body += ",\"reason\":" + JsonString(reason);
+  return Json(all_ok ? 200 : 503, body + ",\"identities\":{" + identities + "}}");
 }
 
 HttpResponse MethodNotAllowed(const char* allow) {
@@ -68,6 +140,7 @@ ApiPath ClassifyPath(const std::string& path) {
   if (path == "/v1/token") return ApiPath::kToken;
   if (path == "/v1/health") return ApiPath::kHealth;
   if (path == "/v1/refresh") return ApiPath::kRefresh;
+  if (path == "/v1/identities") return ApiPath::kIdentities;
   if (path == "/metrics") return ApiPath::kMetrics;
   return ApiPath::kOther;
 }
@@ -80,6 +153,8 @@ const char* ApiPathLabel(ApiPath path) {
       return "/v1/health";
     case ApiPath::kRefresh:
       return "/v1/refresh";
+    case ApiPath::kIdentities:
+      return "/v1/identities";
     case ApiPath::kMetrics:
       return "/metrics";
     case ApiPath::kOther:
@@ -95,8 +170,8 @@ HttpResponse ErrorResponse(int status, const std::string& message) {
   return r;
 }
 
-HttpResponse RouteRequest(const HttpRequest& request, const ApiSnapshot& state,
-                          const std::string& (*metrics)(void*), void* metrics_arg) {
+HttpResponse RouteRequest(const HttpRequest& request, const ApiState& state) {
+  HttpResponse refusal;
   switch (ClassifyPath(request.path)) {
     case ApiPath::kToken: {
       if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
@@ -104,36 +179,47 @@ HttpResponse RouteRequest(const HttpRequest& request, const ApiSnapshot& state,
       if (!format.empty() && format != "json" && format != "raw") {
         return ErrorResponse(400, "unknown format '" + format.substr(0, 32) + "'; use json or raw");
       }
-      if (!state.token) return NoToken(state);
-      if (format == "json") return Json(200, TokenMetadataJson(*state.token, state.now));
-      HttpResponse r;
-      r.body = state.token->value;
-      return r;
+      const ServedIdentity* id = Resolve(request, state, &refusal);
+      if (!id) return refusal;
+      auto token = id->board->store.Valid(state.now());
+      if (!token) return NoToken(*id);
+      return TokenAnswer(*token, format == "json", state.now());
     }
-    case ApiPath::kHealth: {
+    case ApiPath::kHealth:
       if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
-      if (!state.token) {
-        return Json(503,
-                    "{\"status\":\"unavailable\",\"reason\":" + JsonString(state.problem) + "}");
+      return Health(state);
+    case ApiPath::kIdentities: {
+      if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
+      std::string list;
+      for (const auto& id : state.identities()) {
+        if (!state.PeerMayUse(id)) continue;
+        if (!list.empty()) list += ",";
+        list += IdentityStatusJson(id, state.now(), true);
       }
-      int64_t left =
-          std::chrono::duration_cast<std::chrono::seconds>(state.token->expires - state.now)
-              .count();
-      return Json(200, "{\"status\":\"ok\",\"expiresIn\":" + std::to_string(left) +
-                           ",\"expiresAt\":\"" + FormatWallTime(state.token->expires_wall) +
-                           "\",\"generation\":" + std::to_string(state.token->generation) + "}");
+      return Json(200, "{\"identities\":[" + list + "]}");
     }
     case ApiPath::kRefresh: {
       if (request.method != "POST") return MethodNotAllowed("POST");
+      const ServedIdentity* id = Resolve(request, state, &refusal);
+      if (!id) return refusal;
       HttpResponse r;
+      std::string rejected = FormField(request.body, "rejected");
+      if (!rejected.empty()) {
+        // Nacos refused `rejected`. Another token is current: use that one, no login.
+        auto token = id->board->store.Valid(state.now());
+        if (!token) return NoToken(*id);
+        if (token->value != rejected) return TokenAnswer(*token, true, state.now());
+        r.rejected_generation = token->generation;
+      }
       r.defer_refresh = true;
+      r.refresh_identity = id->name;
       return r;
     }
     case ApiPath::kMetrics: {
       if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
       HttpResponse r;
       r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      r.body = metrics(metrics_arg);
+      r.body = state.Metrics();
       return r;
     }
     case ApiPath::kOther:
@@ -142,10 +228,13 @@ HttpResponse RouteRequest(const HttpRequest& request, const ApiSnapshot& state,
   return ErrorResponse(404, "not found; try GET /v1/token");
 }
 
-HttpResponse RefreshResponse(bool ok, const std::string& reason, const ApiSnapshot& state) {
-  if (ok && state.token) return Json(200, TokenMetadataJson(*state.token, state.now));
+HttpResponse RefreshResponse(bool ok, const std::string& reason, const ServedIdentity& identity,
+                             MonoTime now) {
+  auto token = identity.board->store.Valid(now);
+  if (ok && token) return TokenAnswer(*token, true, now);
   return Json(502, "{\"status\":\"failed\",\"reason\":" +
-                       JsonString(reason.empty() ? state.problem : reason) + "}");
+                       JsonString(reason.empty() ? identity.board->metrics.Problem() : reason) +
+                       "}");
 }
 
 std::string SerializeResponse(const HttpResponse& response, bool keep_alive, bool head) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/log.h"
+#include "serve/metrics_text.h"
 #include "serve/socket_api.h"
 #include "serve/unix_listener.h"
 
@@ -22,7 +23,6 @@ namespace {
 constexpr int kThreads = 2;
 constexpr int kSweepMs = 500;
 constexpr int kMaxRequestsPerConnection = 10000;
-constexpr int kStatusSlots = 600;
 constexpr int kAcceptBatch = 32;
 
 // epoll's user data: the descriptor and the connection id (0 for the listener and eventfd).
@@ -36,11 +36,6 @@ struct Peer {
   pid_t pid = 0;
 };
 
-struct AccessPolicy {
-  std::vector<uid_t> uids;
-  std::vector<gid_t> gids;
-};
-
 bool Contains(const std::vector<gid_t>& v, gid_t x) {
   for (gid_t g : v) {
     if (g == x) return true;
@@ -49,19 +44,19 @@ bool Contains(const std::vector<gid_t>& v, gid_t x) {
 }
 
 // Root always may; with both lists empty anyone who can connect may.
-bool Allowed(const AccessPolicy& policy, int fd, const Peer& peer) {
+bool Allowed(const AccessConfig& policy, int fd, const Peer& peer) {
   if (peer.uid == 0) return true;
-  if (policy.uids.empty() && policy.gids.empty()) return true;
-  for (uid_t u : policy.uids) {
+  if (policy.allow_uids.empty() && policy.allow_gids.empty()) return true;
+  for (uid_t u : policy.allow_uids) {
     if (u == peer.uid) return true;
   }
-  if (Contains(policy.gids, peer.gid)) return true;
-  if (policy.gids.empty()) return false;
+  if (Contains(policy.allow_gids, peer.gid)) return true;
+  if (policy.allow_gids.empty()) return false;
   std::array<gid_t, 256> groups;
   socklen_t len = sizeof groups;
   if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len) != 0) return false;
   for (size_t i = 0; i < len / sizeof(gid_t); ++i) {
-    if (Contains(policy.gids, groups[i])) return true;
+    if (Contains(policy.allow_gids, groups[i])) return true;
   }
   return false;
 }
@@ -77,13 +72,16 @@ struct Connection {
   bool keep_alive = false;
   bool head = false;
   int requests = 0;
-  uint64_t refresh_seen = 0;  // refresh outcome counter when the request arrived
-  uint32_t id = 0;            // tells apart connections that reuse a descriptor number
-  uint32_t events = 0;        // the interest registered with epoll
-  bool registered = false;    // added to epoll (done lazily: most requests finish before)
-  bool must_linger = false;   // answered before the request was read: the peer may still send
-  bool peer_closed = false;   // read() returned 0
-  bool lingering = false;     // answered and shut down for writing; draining until the peer closes
+  uint64_t refresh_seen = 0;  // the identity's login outcomes when the request arrived
+  std::string refresh_identity;
+  uint64_t rejected_generation = 0;  // rejected=<token of this generation>; 0: plain refresh
+  Peer peer;                         // from SO_PEERCRED at accept
+  uint32_t id = 0;                   // tells apart connections that reuse a descriptor number
+  uint32_t events = 0;               // the interest registered with epoll
+  bool registered = false;           // added to epoll (done lazily: most requests finish before)
+  bool must_linger = false;  // answered before the request was read: the peer may still send
+  bool peer_closed = false;  // read() returned 0
+  bool lingering = false;    // answered and shut down for writing; draining until the peer closes
 };
 
 // After the last answer, half-close and drain what the peer still sends:
@@ -93,25 +91,29 @@ constexpr MonoDuration kLinger = std::chrono::seconds(1);
 
 }  // namespace
 
+// The last login outcome of one identity, and how many there were.
+struct Outcome {
+  uint64_t count = 0;
+  bool ok = false;
+  std::string reason;
+};
+
 struct SocketServer::Impl {
   SocketConfig config;
   const Clock* clock;
-  const TokenStore* store;
-  LoginMetrics* metrics;
-  std::function<void()> request_refresh;
+  RefreshRequest request_refresh;
   UnixListener listener;
 
   std::mutex mu;
-  std::shared_ptr<const AccessPolicy> policy;  // guarded by mu
-  uint64_t refresh_outcomes = 0;               // guarded by mu
-  bool refresh_ok = false;                     // guarded by mu
-  std::string refresh_reason;                  // guarded by mu
+  std::shared_ptr<const AccessConfig> policy;          // guarded by mu
+  std::shared_ptr<const ServedIdentities> identities;  // guarded by mu
+  std::unordered_map<std::string, Outcome> outcomes;   // guarded by mu
 
   std::atomic<bool> stopping{false};
   std::atomic<int> connections{0};
   std::atomic<int64_t> last_refusal_log_ms{-1'000'000};
   std::atomic<uint64_t> refusals_unlogged{0};
-  std::array<std::array<std::atomic<uint64_t>, kStatusSlots>, kApiPathCount> requests{};
+  RequestCounters requests;
 
   struct Worker {
     int epoll = -1;
@@ -122,16 +124,19 @@ struct SocketServer::Impl {
   };
   std::array<Worker, kThreads> workers;
 
-  std::shared_ptr<const AccessPolicy> Policy() {
+  std::shared_ptr<const AccessConfig> Policy() {
     std::lock_guard lock(mu);
     return policy;
   }
-  ApiSnapshot Snapshot() {
-    ApiSnapshot s;
-    s.now = clock->Now();
-    s.token = store->Valid(s.now);
-    if (!s.token) s.problem = metrics->Problem();
-    return s;
+  std::shared_ptr<const ServedIdentities> Identities() {
+    std::lock_guard lock(mu);
+    return identities;
+  }
+  void WakeWorkers() {
+    for (auto& w : workers) {
+      uint64_t one = 1;
+      (void)!::write(w.wake, &one, sizeof one);
+    }
   }
   void Run(Worker& w);
   void Accept(Worker& w);
@@ -144,25 +149,46 @@ struct SocketServer::Impl {
   void Sweep(Worker& w);
   void AnswerRefreshWaiters(Worker& w);
   void LogRefusal(const Peer& peer);
-  std::string RenderMetrics();
 };
+
+namespace {
+
+// What one request sees: the identities at that moment and its peer's rights.
+class RequestState final : public ApiState {
+ public:
+  RequestState(SocketServer::Impl* impl, const Connection* c)
+      : impl_(impl), c_(c), now_(impl->clock->Now()), identities_(impl->Identities()) {}
+  MonoTime now() const override { return now_; }
+  const ServedIdentities& identities() const override { return *identities_; }
+  bool PeerMayUse(const ServedIdentity& id) const override {
+    return !id.access || Allowed(*id.access, c_->fd, c_->peer);
+  }
+  std::string Metrics() const override {
+    return RenderMetrics(*identities_, impl_->requests, now_);
+  }
+
+ private:
+  SocketServer::Impl* impl_;
+  const Connection* c_;
+  MonoTime now_;
+  std::shared_ptr<const ServedIdentities> identities_;
+};
+
+}  // namespace
 
 SocketServer::SocketServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 SocketServer::~SocketServer() { Stop(); }
 
-Result<std::unique_ptr<SocketServer>> SocketServer::Create(const SocketConfig& config,
-                                                           const Clock* clock,
-                                                           const TokenStore* store,
-                                                           LoginMetrics* metrics,
-                                                           std::function<void()> request_refresh) {
+Result<std::unique_ptr<SocketServer>> SocketServer::Create(
+    const SocketConfig& config, const Clock* clock,
+    std::shared_ptr<const ServedIdentities> identities, RefreshRequest request_refresh) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->clock = clock;
-  impl->store = store;
-  impl->metrics = metrics;
+  impl->identities = std::move(identities);
   impl->request_refresh = std::move(request_refresh);
-  impl->policy = std::make_shared<AccessPolicy>(AccessPolicy{config.allow_uids, config.allow_gids});
+  impl->policy = std::make_shared<AccessConfig>(config.access);
   auto activated = UnixListener::FromActivation();
   if (!activated) return Error{activated.error()};
   if (activated->fd() >= 0) {
@@ -217,17 +243,27 @@ void SocketServer::Stop() {
   impl_->listener.Close();
 }
 
-void SocketServer::RefreshFinished(bool ok, const std::string& reason) {
+void SocketServer::OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) {
   {
     std::lock_guard lock(impl_->mu);
-    ++impl_->refresh_outcomes;
-    impl_->refresh_ok = ok;
-    impl_->refresh_reason = reason;
+    Outcome& o = impl_->outcomes[identity];
+    ++o.count;
+    o.ok = outcome.ok;
+    o.reason = outcome.error;
   }
-  for (auto& w : impl_->workers) {
-    uint64_t one = 1;
-    (void)!::write(w.wake, &one, sizeof one);
+  impl_->WakeWorkers();
+}
+
+void SocketServer::OnTokenEvent(const std::string&, const TokenEvent&) { impl_->WakeWorkers(); }
+
+void SocketServer::Recheck() { impl_->WakeWorkers(); }
+
+void SocketServer::SetIdentities(std::shared_ptr<const ServedIdentities> identities) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->identities = std::move(identities);
   }
+  impl_->WakeWorkers();  // requests waiting for a removed identity are answered
 }
 
 Status SocketServer::Reconfigure(const SocketConfig& config) {
@@ -236,8 +272,7 @@ Status SocketServer::Reconfigure(const SocketConfig& config) {
   }
   if (Status s = impl_->listener.Apply(config); !s) return s;
   std::lock_guard lock(impl_->mu);
-  impl_->policy =
-      std::make_shared<AccessPolicy>(AccessPolicy{config.allow_uids, config.allow_gids});
+  impl_->policy = std::make_shared<AccessConfig>(config.access);
   impl_->config = config;
   return Status::Ok();
 }
@@ -290,17 +325,16 @@ void SocketServer::Impl::Accept(Worker& w) {
     if (++w.next_id == 0) ++w.next_id;  // never 0, the tag of the listener and the eventfd
     c.id = w.next_id;
     c.deadline = clock->Now() + kRequestDeadline;
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+      c.peer = Peer{cred.uid, cred.gid, cred.pid};
+    }
     auto policy = Policy();
-    if (!policy->uids.empty() || !policy->gids.empty()) {
-      Peer peer;
-      ucred cred{};
-      socklen_t len = sizeof cred;
-      if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-        peer = Peer{cred.uid, cred.gid, cred.pid};
-      }
-      if (!Allowed(*policy, fd, peer)) {
+    if (!policy->allow_uids.empty() || !policy->allow_gids.empty()) {
+      if (!Allowed(*policy, fd, c.peer)) {
         // Decided before reading a byte: the peer learns nothing but 403.
-        LogRefusal(peer);
+        LogRefusal(c.peer);
         c.must_linger = true;
         Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
         continue;
@@ -384,24 +418,18 @@ void SocketServer::Impl::Process(Worker& w, Connection& c) {
     c.head = request.method == "HEAD";
     bool keep = request.keep_alive && ++c.requests < kMaxRequestsPerConnection;
     ApiPath path = ClassifyPath(request.path);
-    HttpResponse r = RouteRequest(
-        request, Snapshot(),
-        [](void* self) -> const std::string& {
-          auto* impl = static_cast<Impl*>(self);
-          thread_local std::string text;
-          text = impl->RenderMetrics();
-          return text;
-        },
-        this);
+    HttpResponse r = RouteRequest(request, RequestState(this, &c));
     if (r.defer_refresh) {
       c.waiting_refresh = true;
       c.keep_alive = keep;
       c.deadline = clock->Now() + kRefreshWait;
+      c.refresh_identity = r.refresh_identity;
+      c.rejected_generation = r.rejected_generation;
       {
         std::lock_guard lock(mu);
-        c.refresh_seen = refresh_outcomes;
+        c.refresh_seen = outcomes[r.refresh_identity].count;
       }
-      request_refresh();
+      request_refresh(r.refresh_identity, r.rejected_generation);
       return;
     }
     Respond(w, c, r, path, keep);
@@ -411,8 +439,7 @@ void SocketServer::Impl::Process(Worker& w, Connection& c) {
 
 void SocketServer::Impl::Respond(Worker& w, Connection& c, const HttpResponse& r, ApiPath path,
                                  bool keep_alive) {
-  requests[static_cast<int>(path)][std::min(r.status, kStatusSlots - 1)].fetch_add(
-      1, std::memory_order_relaxed);
+  requests.Count(path, r.status);
   c.out = SerializeResponse(r, keep_alive, c.head);
   c.out_off = 0;
   c.keep_alive = keep_alive;
@@ -499,76 +526,44 @@ void SocketServer::Impl::Sweep(Worker& w) {
   }
 }
 
+// A waiting POST /v1/refresh is answered by the first login of its identity
+// that ends after it arrived; a rejected= one also as soon as another token
+// is current, and any when its identity is gone.
 void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
-  uint64_t outcomes;
-  bool ok;
-  std::string reason;
+  std::unordered_map<std::string, Outcome> seen;
   {
     std::lock_guard lock(mu);
-    outcomes = refresh_outcomes;
-    ok = refresh_ok;
-    reason = refresh_reason;
+    seen = outcomes;
   }
+  auto ids = Identities();
+  MonoTime now = clock->Now();
   std::vector<int> ready;
   for (auto& [fd, c] : w.conns) {
-    if (c.waiting_refresh && c.refresh_seen < outcomes) ready.push_back(fd);
+    if (c.waiting_refresh) ready.push_back(fd);
   }
   for (int fd : ready) {
     auto it = w.conns.find(fd);
     if (it == w.conns.end()) continue;
     Connection& c = it->second;
-    c.waiting_refresh = false;
-    Respond(w, c, RefreshResponse(ok, reason, Snapshot()), ApiPath::kRefresh, c.keep_alive);
-  }
-}
-
-std::string SocketServer::Impl::RenderMetrics() {
-  std::string out;
-  auto line = [&out](const std::string& s) { out += s + "\n"; };
-  line("# HELP nacos_tokend_logins_total Login rounds by result.");
-  line("# TYPE nacos_tokend_logins_total counter");
-  line("nacos_tokend_logins_total{result=\"ok\"} " + std::to_string(metrics->ok.load()));
-  line("nacos_tokend_logins_total{result=\"rejected\"} " +
-       std::to_string(metrics->rejected.load()));
-  line("nacos_tokend_logins_total{result=\"failed\"} " + std::to_string(metrics->failed.load()));
-  MonoTime now = clock->Now();
-  auto token = store->Valid(now);
-  line("# HELP nacos_tokend_token_valid 1 while a valid token is served.");
-  line("# TYPE nacos_tokend_token_valid gauge");
-  line(std::string("nacos_tokend_token_valid ") + (token ? "1" : "0"));
-  line("# HELP nacos_tokend_token_expiry_timestamp_seconds When the served token expires.");
-  line("# TYPE nacos_tokend_token_expiry_timestamp_seconds gauge");
-  int64_t expiry =
-      token
-          ? std::chrono::duration_cast<std::chrono::seconds>(token->expires_wall.time_since_epoch())
-                .count()
-          : 0;
-  line("nacos_tokend_token_expiry_timestamp_seconds " + std::to_string(expiry));
-  line("# HELP nacos_tokend_token_generation Distinct tokens published since start.");
-  line("# TYPE nacos_tokend_token_generation gauge");
-  line("nacos_tokend_token_generation " + std::to_string(store->generation()));
-  line(
-      "# HELP nacos_tokend_last_login_error_timestamp_seconds Time of the last failed login "
-      "round.");
-  line("# TYPE nacos_tokend_last_login_error_timestamp_seconds gauge");
-  line("nacos_tokend_last_login_error_timestamp_seconds " +
-       std::to_string(metrics->last_error_unix.load()));
-  line("# HELP nacos_tokend_last_login_success_timestamp_seconds Time of the last login.");
-  line("# TYPE nacos_tokend_last_login_success_timestamp_seconds gauge");
-  line("nacos_tokend_last_login_success_timestamp_seconds " +
-       std::to_string(metrics->last_success_unix.load()));
-  line("# HELP nacos_tokend_requests_total Socket requests by path and status.");
-  line("# TYPE nacos_tokend_requests_total counter");
-  for (int p = 0; p < kApiPathCount; ++p) {
-    for (int s = 0; s < kStatusSlots; ++s) {
-      uint64_t n = requests[p][s].load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      line(std::string("nacos_tokend_requests_total{path=\"") +
-           ApiPathLabel(static_cast<ApiPath>(p)) + "\",code=\"" + std::to_string(s) + "\"} " +
-           std::to_string(n));
+    const ServedIdentity* id = nullptr;
+    for (const auto& candidate : *ids) {
+      if (candidate.name == c.refresh_identity) id = &candidate;
     }
+    HttpResponse answer;
+    const Outcome& o = seen[c.refresh_identity];
+    if (!id) {
+      answer = ErrorResponse(404, "identity '" + c.refresh_identity + "' was removed");
+    } else if (o.count > c.refresh_seen) {
+      answer = RefreshResponse(o.ok, o.reason, *id, now);
+    } else if (auto token = id->board->store.Valid(now);
+               c.rejected_generation != 0 && token && token->generation != c.rejected_generation) {
+      answer = RefreshResponse(true, "", *id, now);
+    } else {
+      continue;
+    }
+    c.waiting_refresh = false;
+    Respond(w, c, answer, ApiPath::kRefresh, c.keep_alive);
   }
-  return out;
 }
 
 }  // namespace tokend

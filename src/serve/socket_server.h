@@ -18,8 +18,8 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
-#include "keeper/token_store.h"
-#include "serve/metrics.h"
+#include "keeper/token_events.h"
+#include "serve/served_identity.h"
 
 namespace tokend {
 
@@ -32,29 +32,39 @@ inline constexpr MonoDuration kRefreshWait = std::chrono::seconds(60);
 /// Connections beyond this are closed at once.
 inline constexpr int kMaxConnections = 1000;
 
-class SocketServer {
+/// Called from server threads for POST /v1/refresh: `identity` asks for a
+/// login; `rejected_generation` is the generation of the token reported as
+/// rejected by Nacos (rejected=<token>), 0 for a plain request.
+using RefreshRequest =
+    std::function<void(const std::string& identity, uint64_t rejected_generation)>;
+
+/// Observes every identity's keeper: a finished login answers the POST
+/// /v1/refresh requests waiting for that identity.
+class SocketServer final : public TokenObserver {
  public:
   /// Binds `config.path` (replacing a stale socket left by a crashed run,
   /// refusing a live one or any other kind of file), or uses the socket
-  /// passed by systemd socket activation (LISTEN_FDS). `request_refresh` is
-  /// called from server threads for POST /v1/refresh; the daemon must answer
-  /// with RefreshFinished(). Errors name socket.path and the reason.
-  static Result<std::unique_ptr<SocketServer>> Create(const SocketConfig& config,
-                                                      const Clock* clock, const TokenStore* store,
-                                                      LoginMetrics* metrics,
-                                                      std::function<void()> request_refresh);
-  ~SocketServer();
+  /// passed by systemd socket activation (LISTEN_FDS). Errors name
+  /// socket.path and the reason.
+  static Result<std::unique_ptr<SocketServer>> Create(
+      const SocketConfig& config, const Clock* clock,
+      std::shared_ptr<const ServedIdentities> identities, RefreshRequest request_refresh);
+  ~SocketServer() override;
 
   void Start();
   /// Stops serving, closes every connection and removes the socket file if it
   /// is still the one this server bound.
   void Stop();
 
-  /// Thread-safe: answers every POST /v1/refresh waiting for a login.
-  void RefreshFinished(bool ok, const std::string& reason);
-
+  /// The identities served from now on (a reload). Thread-safe.
+  void SetIdentities(std::shared_ptr<const ServedIdentities> identities);
   /// Applies a new mode, group and allow-lists in place (same path).
   Status Reconfigure(const SocketConfig& config);
+
+  void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
+  void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
+  /// Looks again at the requests waiting (a rejected= report the keeper found outdated).
+  void Recheck();
 
   std::string description() const;
   const std::string& path() const;

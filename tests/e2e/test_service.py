@@ -118,7 +118,7 @@ class ServiceTest(TokendTestCase):
         self.assertEqual(d.stop(), 0)
         notify = self.listener()
         d2 = self.daemon([nacos.server_entry], env={"NOTIFY_SOCKET": notify.path})
-        d2.wait_log(r"reusing the token saved by the previous run \(sha256:[0-9a-f]{8}\), valid for")
+        d2.wait_log(r"reusing the token saved by the previous run \(sha256:[0-9a-f]{8}, generation 1\), valid for")
         wait_until(lambda: notify.has("READY=1"))
         self.assertEqual(d2.request()[2], token)
         self.assertEqual(nacos.stats()["logins"], 1, "no login after a restart")

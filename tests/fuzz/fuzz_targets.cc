@@ -19,10 +19,27 @@ std::string_view View(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-const std::string& NoMetrics(void*) {
-  static const std::string empty;
-  return empty;
-}
+// Two identities, one with a token, one without, as the socket shows them.
+class FuzzState final : public ApiState {
+ public:
+  FuzzState() {
+    auto with = std::make_shared<IdentityBoard>("default");
+    Token t;
+    t.value = "tok";
+    t.expires = MonoTime{std::chrono::hours(1)};
+    with->store.Set(t);
+    auto without = std::make_shared<IdentityBoard>("staging");
+    without->metrics.SetProblem("fuzzing");
+    ids_ = {{"default", with, std::nullopt}, {"staging", without, AccessConfig{{1}, {}}}};
+  }
+  MonoTime now() const override { return MonoTime{}; }
+  const ServedIdentities& identities() const override { return ids_; }
+  bool PeerMayUse(const ServedIdentity& id) const override { return !id.access; }
+  std::string Metrics() const override { return ""; }
+
+ private:
+  ServedIdentities ids_;
+};
 
 }  // namespace
 
@@ -46,14 +63,13 @@ void Config(const uint8_t* data, size_t size) {
 
 void SocketRequest(const uint8_t* data, size_t size) {
   std::string_view input = View(data, size);
-  ApiSnapshot state;
-  state.problem = "fuzzing";
+  static const FuzzState state;
   while (!input.empty()) {
     HttpRequest request;
     ParseOutcome o = ParseHttpRequest(input, &request);
     if (o.status != ParseStatus::kComplete) break;
     if (o.consumed == 0 || o.consumed > input.size()) __builtin_trap();
-    HttpResponse r = RouteRequest(request, state, NoMetrics, nullptr);
+    HttpResponse r = RouteRequest(request, state);
     (void)SerializeResponse(r, request.keep_alive, request.method == "HEAD");
     input.remove_prefix(o.consumed);
   }
