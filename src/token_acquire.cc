@@ -138,7 +138,10 @@ int AcquireToken(const CliOptions& o, TokenInfo* out, std::string* why) {
                     ApiTarget("/v1/token", o.identity, false,
                               std::to_string(static_cast<long>(hold) + 1), short_generation),
                     "", std::min(hold + 15, left + 0.1));
-      if (held.status == 200 && held.generation != short_generation) continue;
+      // Only a generation the daemon named is news; an older daemon that does not hold
+      // requests (nor send X-Token-Generation) is asked again after the usual pause.
+      if (held.status == 200 && !held.generation.empty() && held.generation != short_generation)
+        continue;
     }
     Pause(std::min(kRetryPause, deadline - MonotonicNow()));
   }
