@@ -12,7 +12,6 @@ serves (GET /v1/token, POST /v1/refresh, the token file) against the real daemon
 import json
 import os
 import queue
-import re
 import signal
 import subprocess
 import sys
