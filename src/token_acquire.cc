@@ -33,6 +33,29 @@ bool LongEnough(const TokenInfo& info, double min_valid_s) {
   return left && *left >= min_valid_s;
 }
 
+// The token file standing in for a socket that could not be used (`socket_why`).
+bool FromFile(const CliOptions& o, const std::string& socket_why, TokenInfo* out,
+              std::string* why) {
+  const std::string file = o.TokenFile();
+  std::string file_why;
+  TokenInfo info;
+  if (ReadTokenFile(file, &info, &file_why)) {
+    if (o.rejected_given && info.token == o.rejected) {
+      file_why = "it holds the token Nacos rejected";
+    } else if (!LongEnough(info, o.min_valid_s)) {
+      file_why = SecondsLeft(info) ? "its token is valid for less than --min-valid"
+                                   : "it does not say when its token expires";
+    } else {
+      *out = std::move(info);
+      return true;
+    }
+  }
+  *why = Redact("cannot use the socket " + o.socket + " (" + socket_why + ") nor the file " + file +
+                    " (" + file_why + ")",
+                o.rejected);
+  return false;
+}
+
 }  // namespace
 
 Attempt ReadAnswer(const SocketAnswer& a, bool json, bool refresh) {
@@ -64,7 +87,6 @@ Attempt ReadAnswer(const SocketAnswer& a, bool json, bool refresh) {
 int AcquireToken(const CliOptions& o, TokenInfo* out, std::string* why) {
   const double deadline = MonotonicNow() + o.wait_s;
   const bool json = o.format == Format::kJson || o.exec || o.min_valid_s > 0;
-  const std::string file = o.TokenFile();
   const std::string body = o.rejected_given ? "rejected=" + FormEncode(o.rejected) : "";
   bool force = o.refresh || o.rejected_given;
   // --min-valid: the generation a forced login gave that still was not enough. Another forced
@@ -110,22 +132,7 @@ int AcquireToken(const CliOptions& o, TokenInfo* out, std::string* why) {
       *why = Redact(a.why, o.rejected);
       code = kTempFail;
     } else {
-      std::string file_why;
-      TokenInfo from_file;
-      if (ReadTokenFile(file, &from_file, &file_why)) {
-        if (o.rejected_given && from_file.token == o.rejected) {
-          file_why = "it holds the token Nacos rejected";
-        } else if (!LongEnough(from_file, o.min_valid_s)) {
-          file_why = SecondsLeft(from_file) ? "its token is valid for less than --min-valid"
-                                            : "it does not say when its token expires";
-        } else {
-          *out = std::move(from_file);
-          return kOk;
-        }
-      }
-      *why = Redact("cannot use the socket " + o.socket + " (" + a.why + ") nor the file " + file +
-                        " (" + file_why + ")",
-                    o.rejected);
+      if (FromFile(o, a.why, out, why)) return kOk;
       code = kUnavailable;
     }
     double left = deadline - MonotonicNow();
