@@ -290,6 +290,22 @@ class StandInTest(TokendTestCase):
         self.assertEqual(r.process.wait(5), 0)
         self.assertEqual(s.count("POST", "/v1/refresh"), 1)
 
+    def test_min_valid_wait_ends_on_time_and_never_spins(self):
+        s = self.standin(ttl=30)
+        s.identities["default"].refresh_ttl = 40
+        for max_hold in (None, 0):  # a daemon that holds the long poll, one that does not
+            with self.subTest(max_hold=max_hold):
+                s.max_hold = max_hold
+                s.requests.clear()
+                started = time.monotonic()
+                r = self.cli("--min-valid", "2m", "--wait", "1.5")
+                elapsed = time.monotonic() - started
+                self.assertEqual((r.returncode, r.stdout), (75, ""))
+                self.assertGreaterEqual(elapsed, 1.4)
+                self.assertLess(elapsed, 3.0)
+                self.assertEqual(s.count("POST", "/v1/refresh"), 1)
+                self.assertLessEqual(len(s.requests), 20)
+
     def test_min_valid_file_fallback_needs_an_expiry(self):
         raw = os.path.join(self.dir, "raw")
         with open(raw, "w") as f:
