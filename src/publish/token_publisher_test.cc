@@ -1,0 +1,62 @@
+#include "publish/token_publisher.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "test_util.h"
+
+using namespace tokend;
+using namespace tokend::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const Token> MakeToken(const std::string& value, MonoTime now) {
+  auto t = std::make_shared<Token>();
+  t->value = value;
+  t->username = "tokend";
+  t->obtained = now;
+  t->expires = now + 100s;
+  t->generation = 3;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("publisher: writes file and state on a new token, removes both at expiry") {
+  ScopedTempDir dir;
+  FileConfig file;
+  file.path = dir.Join("token");
+  TokenPublisher p(file, dir.Join(".token.state"), RefreshConfig{}, "");
+  MonoTime now{1h};
+  p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, MakeToken("abc", now), now});
+  CHECK(ReadFile(file.path) == "abc");
+  CHECK(std::filesystem::exists(dir.Join(".token.state")));
+  struct stat st;
+  REQUIRE(stat(dir.Join(".token.state").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(p.up_to_date());
+  p.OnTokenEvent("default", TokenEvent{TokenChange::kExpired, nullptr, now + 100s});
+  CHECK_FALSE(std::filesystem::exists(file.path));
+  CHECK_FALSE(std::filesystem::exists(dir.Join(".token.state")));
+}
+
+TEST_CASE("publisher: a saved state is read back with its generation, a bad one is removed") {
+  ScopedTempDir dir;
+  FileConfig file;
+  file.path = dir.Join("token");
+  MonoTime now{1h};
+  {
+    TokenPublisher p(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, MakeToken("abc", now), now});
+  }
+  TokenPublisher again(file, dir.Join(".token.state"), RefreshConfig{}, "");
+  auto saved = again.LoadSaved(now + 1s, WallTime{}, "tokend");
+  REQUIRE(saved);
+  CHECK(saved->value == "abc");
+  CHECK(saved->generation == 3);
+  CHECK_FALSE(again.LoadSaved(now + 1s, WallTime{}, "someone-else"));
+  CHECK_FALSE(std::filesystem::exists(dir.Join(".token.state")));  // not ours: removed
+  CHECK_FALSE(std::filesystem::exists(file.path));
+}
