@@ -2,7 +2,7 @@
 # Builds the .deb with cpack, installs it on THIS machine with dpkg -i, checks
 # what was installed, then removes and purges it again.
 #   tests/systemd/package.sh [BUILD_DIR]     (default: build; needs root)
-# The .deb is made by build-deb.sh (which sets CMAKE_INSTALL_PREFIX=/usr in
+# The .deb is made by packaging/build-deb.sh (which sets CMAKE_INSTALL_PREFIX=/usr in
 # BUILD_DIR if needed, recompiling nothing) and left in BUILD_DIR/package/.
 # Refuses to run when nacos-tokend is already installed here or
 # /etc/nacos-tokend exists (it would remove them). Exit 0 pass, 1 fail, 77 skip.
@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 # --- build ---
 blog=$(mktemp /tmp/build-deb.XXXXXX.log)
-deb=$("$here/build-deb.sh" "$build" 2>"$blog" | tail -1)
+deb=$("$src/packaging/build-deb.sh" "$build" 2>"$blog" | tail -1)
 [[ -f $deb ]] || { cat "$blog"; rm -f "$blog"; die "building the .deb"; }
 rm -f "$blog"
 ok "built $deb"
