@@ -123,7 +123,7 @@ fi
 
 # Maintainer scripts.
 for s in postinst prerm postrm; do
-  f=$sd/debian/$s
+  f=$src/packaging/debian/$s
   [[ -x $f ]] || bad "$f is not executable"
   sh -n "$f" || bad "$f: syntax error"
   if command -v shellcheck >/dev/null; then
