@@ -109,6 +109,13 @@ snapshot() {
 # A container image's policy-rc.d (Docker's exits 101) forbids deb-systemd-invoke to start or stop
 # anything; a Debian machine has none. The box's copy goes, the host's stays.
 bx 'rm -f /usr/sbin/policy-rc.d; touch /root/.before-install'
+# The box is the host's file system: files a `cmake --install` left on the host (no package owns
+# them, see the check above) would be there before the install. A fresh machine has none.
+bx 'rm -rf /etc/nacos-tokend /usr/lib/systemd/system/nacos-tokend.* /usr/lib/sysusers.d/nacos-tokend.conf \
+      /usr/lib/tmpfiles.d/nacos-tokend.conf /usr/bin/nacos-token /usr/bin/nacos-tokend \
+      /usr/lib/*/nacos-tokend /usr/share/doc/nacos-tokend /usr/share/man/man?/nacos-token* \
+      /usr/share/bash-completion/completions/nacos-token* /usr/share/lintian/overrides/nacos-tokend &&
+    systemctl daemon-reload'
 before=$(snapshot)
 [[ -n $before ]] || die "cannot list the box's files"
 "$SDBOX" cp "$box" "$old" /root/old.deb
@@ -165,7 +172,7 @@ ok "dpkg --purge"
 [[ $(T=10 bx 'systemctl is-active nacos-tokend.service') != active ]] || bad "the service still runs"
 bx 'test ! -e /etc/nacos-tokend && test ! -e /run/nacos-tokend' &&
   ok "/etc/nacos-tokend and /run/nacos-tokend are gone" || bad "purge left /etc/nacos-tokend or /run/nacos-tokend"
-bx 'test ! -e /etc/systemd/system/multi-user.target.wants/nacos-tokend.service' &&
+bx 'w=/etc/systemd/system/multi-user.target.wants/nacos-tokend.service; test ! -e $w && test ! -L $w' &&
   ok "the enablement symlink is gone" || bad "purge left the enablement symlink"
 bx 'getent passwd nacos-tokend >/dev/null && getent group nacos-token >/dev/null' &&
   ok "the system user and group stay (Debian does not remove them)" || bad "purge removed the user or group"
