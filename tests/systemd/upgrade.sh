@@ -135,9 +135,13 @@ bx "install -m 0600 -o root -g root /dev/null /etc/nacos-tokend/password &&
     printf '%s\n' '$password' > /etc/nacos-tokend/password &&
     sed -i 's/^servers =.*/servers = 127.0.0.1:8848/; s/^username = .*/username = tokend/' \
       /etc/nacos-tokend/nacos-tokend.ini" || die "configuring $vold"
-T=60 bx 'systemctl enable --now nacos-tokend.service' >/dev/null 2>&1 || bad "systemctl enable --now ($vold)"
-bx 'test -s /run/nacos-tokend/token' && ok "$vold runs and published a token" || bad "$vold: no token"
+# Both units enabled, the socket first (it cannot start while its service runs).
+T=60 bx 'systemctl enable nacos-tokend.socket nacos-tokend.service && systemctl start nacos-tokend.socket &&
+         systemctl start nacos-tokend.service' >/dev/null 2>&1 || bad "systemctl enable, start ($vold)"
+bx 'test -s /run/nacos-tokend/token' && ok "$vold runs (socket-activated) and published a token" ||
+  bad "$vold: no token"
 pid0=$(show MainPID); n0=$(logins); tok0=$(T=10 bx 'cat /run/nacos-tokend/token')
+ino0=$(T=10 bx 'stat -c %i /run/nacos-tokend/tokend.sock')
 
 # --- 2. upgrade ---
 out=$(T=120 bx 'dpkg -i /root/new.deb 2>&1') || { echo "$out"; die "dpkg -i $vnew (upgrade)"; }
@@ -158,8 +162,12 @@ n1=$(logins)
   bad "another or no token after the upgrade"
 grep -q '^servers = 127.0.0.1:8848' <<<"$(T=10 bx 'cat /etc/nacos-tokend/nacos-tokend.ini')" &&
   ok "the edited conffile was kept" || bad "the upgrade lost the edited conffile"
-[[ $(T=10 bx 'systemctl is-enabled nacos-tokend.service') == enabled ]] && ok "still enabled" ||
-  bad "the upgrade changed the enablement"
+[[ $(T=10 bx 'systemctl is-enabled nacos-tokend.service nacos-tokend.socket' | sort -u) == enabled ]] &&
+  ok "both units still enabled" || bad "the upgrade changed the enablement"
+[[ $(T=10 bx 'systemctl is-active nacos-tokend.socket') == active &&
+   $(T=10 bx 'stat -c %i /run/nacos-tokend/tokend.sock') == "$ino0" ]] &&
+  ok "the socket unit kept running with the same socket through the upgrade" ||
+  bad "the socket unit or its socket changed in the upgrade"
 [[ $(T=10 bx 'stat -c "%U:%G %a" /etc/nacos-tokend/password') == "root:root 600" ]] ||
   bad "the password is no longer root:root 0600"
 T=10 bx 'man -w nacos-tokend && man -w nacos-token && man -w 5 nacos-tokend.ini' >/dev/null &&
@@ -172,8 +180,11 @@ ok "dpkg --purge"
 [[ $(T=10 bx 'systemctl is-active nacos-tokend.service') != active ]] || bad "the service still runs"
 bx 'test ! -e /etc/nacos-tokend && test ! -e /run/nacos-tokend' &&
   ok "/etc/nacos-tokend and /run/nacos-tokend are gone" || bad "purge left /etc/nacos-tokend or /run/nacos-tokend"
-bx 'w=/etc/systemd/system/multi-user.target.wants/nacos-tokend.service; test ! -e $w && test ! -L $w' &&
-  ok "the enablement symlink is gone" || bad "purge left the enablement symlink"
+bx 'for w in /etc/systemd/system/multi-user.target.wants/nacos-tokend.service \
+             /etc/systemd/system/sockets.target.wants/nacos-tokend.socket; do
+      test ! -e $w && test ! -L $w || exit 1; done' &&
+  ok "the enablement symlinks are gone" || bad "purge left an enablement symlink"
+[[ $(T=10 bx 'systemctl is-active nacos-tokend.socket') != active ]] || bad "the socket unit still runs"
 bx 'getent passwd nacos-tokend >/dev/null && getent group nacos-token >/dev/null' &&
   ok "the system user and group stay (Debian does not remove them)" || bad "purge removed the user or group"
 T=30 bx 'systemctl stop fake-nacos.service; rm -f /usr/local/bin/fake-nacos /root/old.deb /root/new.deb' || true
