@@ -1,4 +1,4 @@
 #pragma once
 namespace tokend {
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = "0.2.0";
 }  // namespace tokend

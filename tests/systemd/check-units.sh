@@ -46,10 +46,21 @@ diff <(sed 's|^ExecStart=[^ ]*|ExecStart=X|' "$sd/nacos-tokend.service") \
      <(sed 's|^ExecStart=[^ ]*|ExecStart=X|' "$work/nacos-tokend.service") >/dev/null ||
   bad "the checked copy differs from the shipped unit beyond ExecStart="
 
+# verify also checks that the Documentation= manual pages exist: the built ones, when there are.
+man_check=(--man=no)
+if [[ -f $build/man/nacos-tokend.8 && -f $build/man/nacos-tokend.ini.5 ]]; then
+  mkdir -p "$work/man/man8" "$work/man/man5"
+  cp "$build/man/nacos-tokend.8" "$work/man/man8/" && cp "$build/man/nacos-tokend.ini.5" "$work/man/man5/"
+  export MANPATH=$work/man
+  man_check=(--man=yes)
+else
+  echo "note: no manual pages in $build/man (scdoc missing?): Documentation= not checked"
+fi
+
 # verify: rc 0 and not one byte of output.
 verify() {  # DIR UNIT...
   local dir=$1 out rc; shift
-  out=$(cd "$dir" && systemd-analyze verify "$@" 2>&1); rc=$?
+  out=$(cd "$dir" && systemd-analyze verify "${man_check[@]}" "$@" 2>&1); rc=$?
   if [[ $rc -ne 0 || -n $out ]]; then
     bad "systemd-analyze verify $* (rc $rc):"; printf '%s\n' "$out" | sed 's/^/      /'
   else
@@ -123,7 +134,7 @@ fi
 
 # Maintainer scripts.
 for s in postinst prerm postrm; do
-  f=$sd/debian/$s
+  f=$src/packaging/debian/$s
   [[ -x $f ]] || bad "$f is not executable"
   sh -n "$f" || bad "$f: syntax error"
   if command -v shellcheck >/dev/null; then

@@ -3,7 +3,7 @@
 # throwaway sdbox machine (systemd as PID 1, loopback-only network), runs
 # fake-nacos there as a transient unit and checks what an operator sees.
 #   tests/systemd/in-box.sh [BUILD_DIR]          (default: build; needs root)
-# The .deb comes from BUILD_DIR/package/ (made by build-deb.sh if missing, or
+# The .deb comes from BUILD_DIR/package/ (made by packaging/build-deb.sh if missing, or
 # given as NACOS_TOKEND_DEB=path); fake-nacos from BUILD_DIR/tests/fake_nacos/.
 # Exit 0 pass, 1 fail, 77 skip (sdbox cannot run here). The box is always torn
 # down; every wait is bounded. KEEP_BOX=1 leaves it up for a post-mortem.
@@ -42,7 +42,7 @@ fi
 deb=${NACOS_TOKEND_DEB:-$(ls "$build"/package/nacos-tokend_*.deb 2>/dev/null | head -1)}
 if [[ ! -f $deb ]]; then
   blog=$(mktemp /tmp/build-deb.XXXXXX.log)
-  deb=$("$here/build-deb.sh" "$build" 2>"$blog" | tail -1)
+  deb=$("$src/packaging/build-deb.sh" "$build" 2>"$blog" | tail -1)
   [[ -f $deb ]] || { cat "$blog"; rm -f "$blog"; die "cannot build the .deb"; }
   rm -f "$blog"
 fi

@@ -2,7 +2,7 @@
 # Builds the .deb with cpack, installs it on THIS machine with dpkg -i, checks
 # what was installed, then removes and purges it again.
 #   tests/systemd/package.sh [BUILD_DIR]     (default: build; needs root)
-# The .deb is made by build-deb.sh (which sets CMAKE_INSTALL_PREFIX=/usr in
+# The .deb is made by packaging/build-deb.sh (which sets CMAKE_INSTALL_PREFIX=/usr in
 # BUILD_DIR if needed, recompiling nothing) and left in BUILD_DIR/package/.
 # Refuses to run when nacos-tokend is already installed here or
 # /etc/nacos-tokend exists (it would remove them). Exit 0 pass, 1 fail, 77 skip.
@@ -45,7 +45,7 @@ trap cleanup EXIT
 
 # --- build ---
 blog=$(mktemp /tmp/build-deb.XXXXXX.log)
-deb=$("$here/build-deb.sh" "$build" 2>"$blog" | tail -1)
+deb=$("$src/packaging/build-deb.sh" "$build" 2>"$blog" | tail -1)
 [[ -f $deb ]] || { cat "$blog"; rm -f "$blog"; die "building the .deb"; }
 rm -f "$blog"
 ok "built $deb"
@@ -66,7 +66,13 @@ files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/nacos-tokend ./usr/bin/nacos-token ./etc/nacos-tokend/nacos-tokend.ini \
          ./lib/systemd/system/nacos-tokend.service ./lib/systemd/system/nacos-tokend.socket \
          ./usr/lib/sysusers.d/nacos-tokend.conf ./usr/lib/tmpfiles.d/nacos-tokend.conf \
-         ./usr/share/doc/nacos-tokend/examples/ip-allow-list.conf.example; do
+         ./usr/share/doc/nacos-tokend/examples/ip-allow-list.conf.example \
+         ./usr/share/doc/nacos-tokend/copyright ./usr/share/doc/nacos-tokend/changelog.gz \
+         ./usr/share/doc/nacos-tokend/README.zh-CN.md ./usr/share/lintian/overrides/nacos-tokend \
+         ./usr/share/man/man8/nacos-tokend.8.gz ./usr/share/man/man1/nacos-token.1.gz \
+         ./usr/share/man/man5/nacos-tokend.ini.5.gz \
+         ./usr/share/bash-completion/completions/nacos-token \
+         ./usr/share/bash-completion/completions/nacos-tokend; do
   grep -qx "$f" <<<"$files" || bad "the .deb lacks $f"
 done
 [[ $fail -eq 0 ]] && ok "package metadata, conffiles, maintainer scripts, file list"
@@ -81,6 +87,12 @@ v=$(nacos-tokend --version 2>&1) && [[ $v == "nacos-tokend "* ]] && ok "nacos-to
   bad "nacos-tokend --version: $v"
 nacos-token --help >/dev/null 2>&1 && ok "nacos-token --help" || bad "nacos-token --help"
 [[ $(command -v nacos-tokend) == /usr/bin/nacos-tokend ]] || bad "nacos-tokend is not /usr/bin/nacos-tokend"
+[[ $v == "nacos-tokend $(dpkg-deb -f "$deb" Version)" ]] || bad "--version '$v' is not the package's version"
+for page in 8:nacos-tokend 1:nacos-token 5:nacos-tokend.ini; do
+  out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings "${page%%:*}" "${page#*:}" 2>&1 >/dev/null) &&
+    [[ -z $out ]] || bad "man ${page%%:*} ${page#*:}: ${out:-not found}"
+done
+[[ $fail -eq 0 ]] && ok "man nacos-tokend, man nacos-token, man 5 nacos-tokend.ini render without warnings"
 
 out=$(systemd-analyze verify /lib/systemd/system/nacos-tokend.service \
       /lib/systemd/system/nacos-tokend.socket 2>&1) && [[ -z $out ]] &&
