@@ -297,6 +297,25 @@ class FakeNacos:
                                        headers=headers, ssl_context=ssl_context, timeout=timeout)
         return status, body
 
+    def publish_config(self, token: str | None, data_id: str, content: str,
+                       headers: dict | None = None, **params):
+        """POST /v1/cs/configs (form body; group, tenant, type in params), with
+        Authorization: Bearer unless token is None -> (status, headers, body)."""
+        all_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if token is not None:
+            all_headers["Authorization"] = "Bearer " + token
+        all_headers.update(headers or {})
+        body = urllib.parse.urlencode({"dataId": data_id, "content": content, **params})
+        return self.request("POST", V1_CONFIGS, body=body, headers=all_headers)
+
+    def get_config(self, token: str | None, data_id: str, headers: dict | None = None,
+                   **params):
+        """GET /v1/cs/configs?dataId=...(&group, tenant) -> (status, headers, body)."""
+        all_headers = {"Authorization": "Bearer " + token} if token is not None else {}
+        all_headers.update(headers or {})
+        query = urllib.parse.urlencode({"dataId": data_id, **params})
+        return self.request("GET", f"{V1_CONFIGS}?{query}", headers=all_headers)
+
 
 def token_fingerprint(token: str) -> str:
     """The key fake-nacos uses for a token in config_stats()["tokens_seen"]."""

@@ -65,14 +65,10 @@ class ConfigTestCase(unittest.TestCase):
         return {"Authorization": "Bearer " + token, **extra}
 
     def publish(self, nacos, token, data_id, content, **params):
-        body = urllib.parse.urlencode({"dataId": data_id, "content": content, **params})
-        return nacos.request("POST", V1_CONFIGS, body=body, headers=self.bearer(token, **FORM))
+        return nacos.publish_config(token, data_id, content, **params)
 
     def get(self, nacos, token, data_id, headers=None, **params):
-        query = urllib.parse.urlencode({"dataId": data_id, **params})
-        all_headers = self.bearer(token) if token else {}
-        all_headers.update(headers or {})
-        return nacos.request("GET", f"{V1_CONFIGS}?{query}", headers=all_headers)
+        return nacos.get_config(token, data_id, headers=headers, **params)
 
     def denial(self, response) -> str:
         status, headers, body = response
@@ -453,7 +449,7 @@ class V3ClientConfigTest(ConfigTestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    if len(sys.argv) > 1 and os.path.isfile(sys.argv[1]):
         BINARY = sys.argv.pop(1)
     if not BINARY:
         sys.exit("set FAKE_NACOS or pass the fake-nacos binary as the first argument")

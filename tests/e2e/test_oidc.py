@@ -271,7 +271,7 @@ class FakeNacosOidcModeTest(OidcTestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
+    if len(sys.argv) > 1 and os.path.isfile(sys.argv[1]):
         BINARY = sys.argv.pop(1)
     if not BINARY:
         sys.exit("set FAKE_NACOS or pass the fake-nacos binary as the first argument")
