@@ -40,7 +40,7 @@ PROBE_DATA_ID = "probe"
 _VALUE_OPTIONS = (
     "listen", "context_path", "api", "flavor", "user", "ttl", "ttl_mode", "secret",
     "tls_cert", "tls_key", "fault", "max_lifetime", "log", "fixed_now", "long_poll_min_ms",
-    "oidc_issuer", "oidc_audience",
+    "oidc_issuer", "oidc_audience", "oidc_ca",
 )
 _START_TIMEOUT = 5.0
 _instance_ids = itertools.count(1)

@@ -260,6 +260,25 @@ class FakeNacosOidcModeTest(OidcTestCase):
         self.assertEqual(self.message(self.call(nacos2, token)), "token expired!")
         self.assertEqual(self.message(self.call(nacos2, None)), "user not found!")
 
+    def test_https_issuer_verified_against_a_ca(self):
+        certs = make_certificates(self.workdir)
+        context = ssl.create_default_context(cafile=certs["ca"])
+        results = {}
+        for cert in ("good", "wrongname", "self"):
+            pem, key = certs[cert]
+            idp = self.provider(tls_cert=pem, tls_key=key, ssl_context=context if cert == "good"
+                                else ssl._create_unverified_context())
+            nacos = self.fake_nacos(oidc_issuer=idp.issuer, oidc_ca=certs["ca"])
+            token = idp.client_credentials("basic-client")["access_token"]
+            status, _, body = self.call(nacos, token)
+            results[cert] = (status, json.loads(body)["message"] if status == 403 else body)
+        # Keys from an issuer whose certificate does not verify are never used.
+        self.assertEqual(results, {
+            "good": (200, "probe"),
+            "wrongname": (403, "Code: 401, Message: Invalid signature."),
+            "self": (403, "Code: 401, Message: Invalid signature."),
+        })
+
     def test_password_login_unaffected_without_oidc(self):
         idp = self.provider()
         nacos = self.fake_nacos()

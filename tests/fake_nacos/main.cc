@@ -51,8 +51,8 @@ int Run(const Options& options) {
   PermissionRules permissions;
   std::unique_ptr<OidcVerifier> oidc;
   if (!options.oidc_issuer.empty()) {
-    oidc = std::make_unique<OidcVerifier>(OidcSettings{options.oidc_issuer, options.oidc_audience},
-                                          clock, logger);
+    oidc = std::make_unique<OidcVerifier>(
+        OidcSettings{options.oidc_issuer, options.oidc_audience, options.oidc_ca}, clock, logger);
   }
   const ApiAuth auth(options.flavor, tokens, oidc.get(), permissions);
   ConfigHandler config_handler(

@@ -7,13 +7,16 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <memory>
 #include <optional>
 #include <sstream>
 
 #include "base64.h"
+#include "tls_context.h"
 
 namespace fake_nacos {
 namespace {
@@ -50,19 +53,27 @@ bool AudienceMatches(const Poco::JSON::Object::Ptr& payload, const std::string& 
 }  // namespace
 
 OidcVerifier::OidcVerifier(OidcSettings settings, const Clock& clock, Logger& logger)
-    : settings_(std::move(settings)), clock_(clock), logger_(logger) {}
+    : settings_(std::move(settings)), clock_(clock), logger_(logger) {
+  if (settings_.issuer.starts_with("https://")) tls_ = MakeClientTlsContext(settings_.ca_file);
+}
 
 std::string OidcVerifier::FetchLocked(const std::string& url) const {
   const Poco::URI uri(url);
-  if (uri.getScheme() != "http") throw Poco::InvalidArgumentException("only http:// is supported");
-  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-  session.setTimeout(Poco::Timespan(5, 0));
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (uri.getScheme() == "https" && tls_) {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), tls_);
+  } else if (uri.getScheme() == "http" && !tls_) {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  } else {
+    throw Poco::InvalidArgumentException("scheme differs from the issuer's: " + url);
+  }
+  session->setTimeout(Poco::Timespan(5, 0));
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, uri.getPathAndQuery(),
                                  Poco::Net::HTTPMessage::HTTP_1_1);
   request.set("Accept", "application/json");
-  session.sendRequest(request);
+  session->sendRequest(request);
   Poco::Net::HTTPResponse response;
-  std::istream& body = session.receiveResponse(response);
+  std::istream& body = session->receiveResponse(response);
   std::string text;
   Poco::StreamCopier::copyToString(body, text);
   if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {

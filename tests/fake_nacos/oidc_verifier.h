@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <Poco/Net/Context.h>
+
 #include "clock.h"
 #include "logger.h"
 #include "rsa_jwk.h"
@@ -16,8 +18,9 @@
 namespace fake_nacos {
 
 struct OidcSettings {
-  std::string issuer;    // http://127.0.0.1:PORT (plain http on loopback only).
+  std::string issuer;    // http://HOST:PORT or https://HOST:PORT, no trailing slash.
   std::string audience;  // Required "aud" value; empty = not checked.
+  std::string ca_file;   // For an https issuer; empty = the system store.
 };
 
 // Thread-safe. Discovery ({issuer}/.well-known/openid-configuration) and the JWKS are fetched
@@ -36,6 +39,7 @@ class OidcVerifier {
   std::string FetchLocked(const std::string& url) const;
 
   const OidcSettings settings_;
+  Poco::Net::Context::Ptr tls_;  // Only for an https issuer.
   const Clock& clock_;
   Logger& logger_;
   std::mutex mutex_;

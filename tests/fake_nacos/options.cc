@@ -52,7 +52,7 @@ const char* UsageText() {
          "         [--ttl-mode remaining|configured] [--cache] [--secret BASE64KEY]\n"
          "         [--tls-cert PEM --tls-key PEM] [--fault MODE] [--max-lifetime SECONDS]\n"
          "         [--log FILE] [--long-poll-min-ms MS] [--oidc-issuer URL]\n"
-         "         [--oidc-audience AUD] [--seed-config DATAID=CONTENT]...\n";
+         "         [--oidc-audience AUD] [--oidc-ca PEM] [--seed-config DATAID=CONTENT]...\n";
 }
 
 Options ParseOptions(int argc, char** argv) {
@@ -111,10 +111,13 @@ Options ParseOptions(int argc, char** argv) {
        [&](const std::string& v) {
          std::string issuer = v;
          while (issuer.ends_with('/')) issuer.pop_back();
-         if (!issuer.starts_with("http://")) Fail("--oidc-issuer: expected http://HOST:PORT");
+         if (!issuer.starts_with("http://") && !issuer.starts_with("https://")) {
+           Fail("--oidc-issuer: expected http(s)://HOST:PORT");
+         }
          options.oidc_issuer = issuer;
        }},
       {"--oidc-audience", [&](const std::string& v) { options.oidc_audience = v; }},
+      {"--oidc-ca", [&](const std::string& v) { options.oidc_ca = v; }},
       {"--seed-config",
        [&](const std::string& v) {
          const size_t equals = v.find('=');

@@ -41,6 +41,7 @@ struct Options {
   int64_t long_poll_min_ms = 10000;  // Nacos holds at least 10 s; tests lower it.
   std::string oidc_issuer;           // Non-empty: OIDC mode (tokens checked against its JWKS).
   std::string oidc_audience;
+  std::string oidc_ca;
   std::vector<std::pair<std::string, std::string>> seed_configs;  // dataId -> content.
 };
 
