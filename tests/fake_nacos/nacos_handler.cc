@@ -74,10 +74,8 @@ void NacosHandler::HandleLogin(const HttpRequest& request, PathGeneration genera
 void NacosHandler::HandleApi(const HttpRequest& request, PathGeneration generation,
                              Connection& connection) {
   if (!Serves(site_.api, generation)) {
-    // Approximate alternative; the exact @Compatibility text of the config API was not checked.
-    connection.Respond(generation == PathGeneration::kV1
-                           ? Gone(request, "GET ${contextPath:nacos}/v3/client/cs/config")
-                           : Error(request, 404, std::nullopt));
+    // The probe is a v3 admin path (v1 config paths belong to ConfigHandler): 2.x has none.
+    connection.Respond(Error(request, 404, std::nullopt));
     return;
   }
   const AuthDecision decision =
