@@ -15,6 +15,7 @@ exits by itself when its parent dies or after --max-lifetime (default 900 s).
 from __future__ import annotations
 
 import atexit
+import hashlib
 import http.client
 import itertools
 import json
@@ -29,11 +30,17 @@ V1_LOGIN_SHORT = "/v1/auth/login"
 V3_LOGIN = "/v3/auth/user/login"
 V1_API = "/v1/cs/configs"
 V3_API = "/v3/admin/cs/config/list"
+V1_CONFIGS = "/v1/cs/configs"
+V1_LISTENER = "/v1/cs/configs/listener"
+V3_CLIENT_CONFIG = "/v3/client/cs/config"
+# Seeded by default so api_get() on the v1 config path finds something to return.
+PROBE_DATA_ID = "probe"
 
 # Keyword options that map 1:1 to "--name value" (underscores become hyphens).
 _VALUE_OPTIONS = (
     "listen", "context_path", "api", "flavor", "user", "ttl", "ttl_mode", "secret",
-    "tls_cert", "tls_key", "fault", "max_lifetime", "log", "fixed_now",
+    "tls_cert", "tls_key", "fault", "max_lifetime", "log", "fixed_now", "long_poll_min_ms",
+    "oidc_issuer", "oidc_audience", "oidc_ca",
 )
 _START_TIMEOUT = 5.0
 _instance_ids = itertools.count(1)
@@ -53,7 +60,10 @@ class FakeNacos:
     ("both"|"v1"|"v3"), flavor (1|2|3), user, password (written to a 0600 file), ttl, ttl_mode
     ("remaining"|"configured"), cache (bool), secret (base64), tls_cert + tls_key (PEM paths),
     fault (mode), max_lifetime (s), log (path; default a file in workdir), fixed_now (epoch s,
-    freezes the server clock), extra_args (list of raw arguments).
+    freezes the server clock), long_poll_min_ms (shortest listener hold; Nacos: 10000),
+    oidc_issuer / oidc_audience (OIDC mode), seed_configs (dict dataId -> content in
+    DEFAULT_GROUP of the public namespace; default {"probe": "probe"}), extra_args (list of raw
+    arguments).
     """
 
     def __init__(self, binary: str, workdir: str, **options):
@@ -103,6 +113,8 @@ class FakeNacos:
             args += ["--password-file", password_file]
         if options.pop("cache", False):
             args.append("--cache")
+        for data_id, content in options.pop("seed_configs", {PROBE_DATA_ID: "probe"}).items():
+            args += ["--seed-config", f"{data_id}={content}"]
         extra = list(options.pop("extra_args", []))
         for key in _VALUE_OPTIONS:
             if key in options and options[key] is not None:
@@ -204,7 +216,26 @@ class FakeNacos:
         return json.loads(self._control("GET", "/_fake/stats"))
 
     def reset_stats(self) -> None:
+        """Resets the login/API counters and the config-API counters."""
         self._control("POST", "/_fake/reset-stats")
+
+    def config_stats(self) -> dict:
+        """Config-API counters: requests ("METHOD PATH STATUS" -> n), tokens_seen (fingerprint
+        -> n, see token_fingerprint), token_carriers, without_token, last_request."""
+        return json.loads(self._control("GET", "/_fake/config-stats"))
+
+    def invalidate_tokens(self) -> None:
+        """A new random secret key: every token issued so far is refused."""
+        self._control("POST", "/_fake/invalidate-tokens")
+
+    def deny(self, user: str = "*", tenant: str = "*", group: str = "*", data_id: str = "*",
+             action: str = "rw") -> None:
+        """Adds a permission rule: `user` may not read (r) and/or write (w) matching configs."""
+        self._control("POST", "/_fake/deny", {"user": user, "tenant": tenant, "group": group,
+                                              "data_id": data_id, "action": action})
+
+    def allow_all(self) -> None:
+        self._control("POST", "/_fake/allow-all")
 
     # ----------------------------------------------------------------- main listener
 
@@ -265,6 +296,35 @@ class FakeNacos:
         status, _, body = self.request("GET", path + "?" + urllib.parse.urlencode(query),
                                        headers=headers, ssl_context=ssl_context, timeout=timeout)
         return status, body
+
+    def publish_config(self, token: str | None, data_id: str, content: str,
+                       headers: dict | None = None, **params):
+        """POST /v1/cs/configs (form body; group, tenant, type in params), with
+        Authorization: Bearer unless token is None -> (status, headers, body)."""
+        all_headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if token is not None:
+            all_headers["Authorization"] = "Bearer " + token
+        all_headers.update(headers or {})
+        body = urllib.parse.urlencode({"dataId": data_id, "content": content, **params})
+        return self.request("POST", V1_CONFIGS, body=body, headers=all_headers)
+
+    def get_config(self, token: str | None, data_id: str, headers: dict | None = None,
+                   **params):
+        """GET /v1/cs/configs?dataId=...(&group, tenant) -> (status, headers, body)."""
+        all_headers = {"Authorization": "Bearer " + token} if token is not None else {}
+        all_headers.update(headers or {})
+        query = urllib.parse.urlencode({"dataId": data_id, **params})
+        return self.request("GET", f"{V1_CONFIGS}?{query}", headers=all_headers)
+
+
+def token_fingerprint(token: str) -> str:
+    """The key fake-nacos uses for a token in config_stats()["tokens_seen"]."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def listening_configs(entries) -> str:
+    """Listening-Configs value for [(dataId, group, md5[, tenant]), ...] (before form encoding)."""
+    return "".join("\x02".join(entry) + "\x01" for entry in entries)
 
 
 def _read_port(path: str) -> int:

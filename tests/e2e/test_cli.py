@@ -34,8 +34,9 @@ class CliTest(TokendTestCase):
         self.assertEqual((meta["accessToken"], meta["generation"]), (token, 1))
         # The header form is what curl needs for an authenticated Nacos call.
         header = self.cli(d, "--header").stdout.strip()
-        out = subprocess.run(["curl", "-sS", "-H", header, nacos.url + "/nacos/v1/cs/configs"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["curl", "-sS", "-H", header, nacos.url + "/nacos/v3/admin/cs/config/list"],
+            capture_output=True, text=True, timeout=10)
         self.assertIn('"code":0', out.stdout)
 
     def test_exit_75_when_the_daemon_has_no_token(self):

@@ -23,7 +23,7 @@ constexpr milliseconds kPollSlice(200);
 constexpr seconds kIdleLimit(60);
 constexpr seconds kRequestLimit(20);
 constexpr size_t kMaxHeadBytes = 64 * 1024;
-constexpr uint64_t kMaxBodyBytes = 1024 * 1024;
+constexpr uint64_t kMaxBodyBytes = 32 * 1024 * 1024;
 
 }  // namespace
 

@@ -30,7 +30,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Waits (up to the keep-alive idle limit) for the next request and reads it whole, including
-  // a Content-Length or chunked body. Answers "Expect: 100-continue".
+  // a Content-Length or chunked body (at most 32 MiB: a 10 MiB config, URL-encoded). Answers
+  // "Expect: 100-continue".
   ReadResult ReadRequest(HttpRequest* request);
 
   // Writes `response`; with a non-zero `byte_interval` one byte at a time ("drip"). Closes the
@@ -47,6 +48,9 @@ class Connection {
 
   // Reads and discards until the peer closes or the server aborts ("hang").
   void AwaitPeerClose();
+
+  // Set when the server stops or the main listener goes down; long holds watch it.
+  const std::atomic<bool>& abort_flag() const { return abort_; }
 
   // No further request will be read on this connection.
   void Close() { open_ = false; }

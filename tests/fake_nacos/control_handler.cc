@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include <openssl/rand.h>
+
 #include "fault.h"
 #include "value_parsing.h"
 
@@ -27,8 +29,21 @@ void ControlHandler::Handle(const HttpRequest& request, Connection& connection) 
   } else if (path == "/_fake/stats") {
     response = request.method == "GET" ? HttpResponse::Json(200, targets_.stats.ToJson())
                                        : Plain(405, "use GET");
+  } else if (path == "/_fake/invalidate-tokens") {
+    response = post ? InvalidateTokens() : Plain(405, "use POST");
+  } else if (path == "/_fake/deny") {
+    response = post ? AddDenyRule(request) : Plain(405, "use POST");
+  } else if (path == "/_fake/allow-all") {
+    if (post) targets_.permissions.Clear();
+    response = post ? Plain(200, "ok") : Plain(405, "use POST");
+  } else if (path == "/_fake/config-stats") {
+    response = request.method == "GET" ? HttpResponse::Json(200, targets_.config_stats.ToJson())
+                                       : Plain(405, "use GET");
   } else if (path == "/_fake/reset-stats") {
-    if (post) targets_.stats.Reset();
+    if (post) {
+      targets_.stats.Reset();
+      targets_.config_stats.Reset();
+    }
     response = post ? Plain(200, "ok") : Plain(405, "use POST");
   } else {
     response = Plain(404, "unknown control path");
@@ -61,8 +76,8 @@ HttpResponse ControlHandler::SetFault(const HttpRequest& request) {
 }
 
 HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
-  static const std::set<std::string> kKnown = {"ttl",    "cache",    "ttl_mode",
-                                               "secret", "password", "clock_offset"};
+  static const std::set<std::string> kKnown = {
+      "ttl", "cache", "ttl_mode", "secret", "password", "clock_offset", "long_poll_min_ms"};
   for (const auto& [name, value] : request.Params()) {
     if (!kKnown.contains(name)) return Plain(400, "unknown parameter " + name);
   }
@@ -92,6 +107,12 @@ HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
     clock_offset = ParseInteger(*text);
     if (!clock_offset) return Plain(400, "bad clock_offset");
   }
+  std::optional<int64_t> long_poll_min_ms;
+  if (const auto text = request.Param("long_poll_min_ms")) {
+    long_poll_min_ms = ParseInteger(*text);
+    if (!long_poll_min_ms || *long_poll_min_ms < 0) return Plain(400, "bad long_poll_min_ms");
+  }
+  if (long_poll_min_ms) targets_.config_settings.long_poll_min_ms = *long_poll_min_ms;
   if (ttl) targets_.tokens.SetTtl(*ttl);
   if (cache) targets_.tokens.SetCache(*cache);
   if (ttl_mode) targets_.tokens.SetTtlMode(*ttl_mode);
@@ -103,6 +124,34 @@ HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
   std::string names;
   for (const auto& [name, value] : request.Params()) names += " " + name;
   targets_.logger.Log("control: set" + names);
+  return Plain(200, "ok");
+}
+
+HttpResponse ControlHandler::InvalidateTokens() {
+  // Like Nacos restarted with a new secret key: every token issued so far stops verifying.
+  unsigned char key[32];
+  if (RAND_bytes(key, sizeof(key)) != 1) return Plain(500, "no randomness");
+  targets_.tokens.SetKey(std::string(reinterpret_cast<const char*>(key), sizeof(key)));
+  targets_.logger.Log("control: every issued token invalidated (new secret key)");
+  return Plain(200, "ok");
+}
+
+HttpResponse ControlHandler::AddDenyRule(const HttpRequest& request) {
+  static const std::set<std::string> kKnown = {"user", "tenant", "group", "data_id", "action"};
+  for (const auto& [name, value] : request.Params()) {
+    if (!kKnown.contains(name)) return Plain(400, "unknown parameter " + name);
+  }
+  PermissionRule rule;
+  rule.user = request.Param("user").value_or("*");
+  rule.tenant = request.Param("tenant").value_or("*");
+  rule.group = request.Param("group").value_or("*");
+  rule.data_id = request.Param("data_id").value_or("*");
+  if (!SetRuleAction(&rule, request.Param("action").value_or("rw"))) {
+    return Plain(400, "bad action (r, w or rw)");
+  }
+  targets_.logger.Log("control: deny " + rule.user + " on " + rule.tenant + "/" + rule.group + "/" +
+                      rule.data_id);
+  targets_.permissions.Add(std::move(rule));
   return Plain(200, "ok");
 }
 

@@ -42,6 +42,11 @@ std::string ApiDenialMessage(Flavor flavor, std::optional<TokenError> error) {
   return raw;
 }
 
+std::string PermissionDenialMessage(Flavor flavor) {
+  if (flavor == Flavor::k3) return "Code: 403, Message: authorization failed!.";
+  return "authorization failed!";
+}
+
 std::string MissingParameterMessage(Flavor flavor, std::string_view name) {
   if (flavor == Flavor::k1) {
     return "caused: Required String parameter '" + std::string(name) + "' is not present;";

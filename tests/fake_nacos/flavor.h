@@ -25,6 +25,10 @@ std::string TokenErrorMessage(Flavor flavor, TokenError error);
 // 3.x wraps it as AuthResult.format(): "Code: 401, Message: <msg>.".
 std::string ApiDenialMessage(Flavor flavor, std::optional<TokenError> error);
 
+// Message inside the 403 Spring error when a valid token lacks permission (nacos-auth.md §4.2):
+// "authorization failed!", in 3.x "Code: 403, Message: authorization failed!.".
+std::string PermissionDenialMessage(Flavor flavor);
+
 // 500 "caused: ...;" body Spring gives when a v1 login lacks a required parameter.
 std::string MissingParameterMessage(Flavor flavor, std::string_view name);
 

@@ -18,7 +18,6 @@ std::optional<PathGeneration> MatchLoginPath(std::string_view relative_path) {
 }
 
 std::optional<PathGeneration> MatchApiPath(std::string_view relative_path) {
-  if (relative_path == kV1ApiPath) return PathGeneration::kV1;
   if (relative_path == kV3ApiPath) return PathGeneration::kV3;
   return std::nullopt;
 }

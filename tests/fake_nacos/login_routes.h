@@ -1,4 +1,4 @@
-// Which login and API paths exist, and which of them the emulated server generation serves.
+// Which login and probe-API paths exist, and which of them the emulated server generation serves.
 #ifndef TESTS_FAKE_NACOS_LOGIN_ROUTES_H_
 #define TESTS_FAKE_NACOS_LOGIN_ROUTES_H_
 
@@ -17,7 +17,6 @@ std::optional<ApiMode> ParseApiMode(std::string_view text);
 inline constexpr std::string_view kV1LoginPath = "/v1/auth/login";
 inline constexpr std::string_view kV1UsersLoginPath = "/v1/auth/users/login";
 inline constexpr std::string_view kV3LoginPath = "/v3/auth/user/login";
-inline constexpr std::string_view kV1ApiPath = "/v1/cs/configs";
 inline constexpr std::string_view kV3ApiPath = "/v3/admin/cs/config/list";
 
 enum class PathGeneration { kV1, kV3 };

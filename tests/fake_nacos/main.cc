@@ -3,9 +3,14 @@
 #include <Poco/Net/NetSSL.h>
 
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
+#include "api_auth.h"
 #include "clock.h"
+#include "config_handler.h"
+#include "config_stats.h"
+#include "config_store.h"
 #include "control_handler.h"
 #include "credentials.h"
 #include "fault_plan.h"
@@ -14,7 +19,9 @@
 #include "logger.h"
 #include "login_service.h"
 #include "nacos_handler.h"
+#include "oidc_verifier.h"
 #include "options.h"
+#include "permission_rules.h"
 #include "port_file.h"
 #include "process_lifetime.h"
 #include "stats.h"
@@ -34,16 +41,34 @@ int Run(const Options& options) {
   FaultPlan fault_plan;
   LoginService login(options.flavor, credentials, tokens, stats, logger);
   FaultResponder fault_responder(login, logger);
-  NacosHandler nacos_handler({options.context_path, options.api, options.flavor},
-                             {login, fault_responder, fault_plan, tokens, stats, clock, logger});
+  ConfigStore config_store;
+  for (const auto& [data_id, content] : options.seed_configs) {
+    config_store.Publish(ConfigKey{data_id, kDefaultGroup, ""}, content, "", clock.NowMillis());
+  }
+  ConfigSettings config_settings;
+  config_settings.long_poll_min_ms = options.long_poll_min_ms;
+  ConfigStats config_stats;
+  PermissionRules permissions;
+  std::unique_ptr<OidcVerifier> oidc;
+  if (!options.oidc_issuer.empty()) {
+    oidc = std::make_unique<OidcVerifier>(
+        OidcSettings{options.oidc_issuer, options.oidc_audience, options.oidc_ca}, clock, logger);
+  }
+  const ApiAuth auth(options.flavor, tokens, oidc.get(), permissions);
+  ConfigHandler config_handler(
+      options.context_path, options.api, options.flavor,
+      {config_store, config_settings, auth, stats, config_stats, clock, logger});
+  NacosHandler nacos_handler(
+      {options.context_path, options.api, options.flavor},
+      {login, fault_responder, fault_plan, tokens, auth, config_handler, stats, clock, logger});
 
   Poco::Net::Context::Ptr tls;
   if (!options.tls_cert.empty()) tls = MakeServerTlsContext(options.tls_cert, options.tls_key);
   HttpServer main_server("main", options.listen, tls, nacos_handler, logger);
   main_server.Start();
 
-  ControlHandler control_handler(
-      {fault_plan, main_server, tokens, credentials, clock, stats, logger});
+  ControlHandler control_handler({fault_plan, main_server, tokens, credentials, clock, stats,
+                                  config_stats, config_settings, permissions, logger});
   HttpServer control_server("control", Poco::Net::SocketAddress("127.0.0.1", 0), nullptr,
                             control_handler, logger);
   control_server.Start();

@@ -18,14 +18,7 @@ HttpResponse NacosHandler::Error(const HttpRequest& request, int status,
 }
 
 HttpResponse NacosHandler::Gone(const HttpRequest& request, std::string_view alternative) const {
-  // ApiCompatibilityFilter: sendError(410, <Result JSON>) with the v3 alternative named.
-  const std::string result =
-      "{\"code\":40000,\"message\":" +
-      JsonQuote("Current API will be deprecated, please use API(s) `" + std::string(alternative) +
-                "` instead, or set `nacos.core.api.compatibility.client.enabled=true` in "
-                "application.properties.") +
-      ",\"data\":null}";
-  return Error(request, 410, result);
+  return CompatibilityGone(request, alternative, services_.clock, site_.flavor);
 }
 
 void NacosHandler::Handle(const HttpRequest& request, Connection& connection) {
@@ -37,6 +30,8 @@ void NacosHandler::Handle(const HttpRequest& request, Connection& connection) {
   const std::string_view relative = path.substr(site_.context_path.size());
   if (const auto generation = MatchLoginPath(relative)) {
     HandleLogin(request, *generation, connection);
+  } else if (services_.config.Handle(request, relative, connection)) {
+    // Answered by the config API.
   } else if (const auto api_generation = MatchApiPath(relative)) {
     HandleApi(request, *api_generation, connection);
   } else {
@@ -79,30 +74,22 @@ void NacosHandler::HandleLogin(const HttpRequest& request, PathGeneration genera
 void NacosHandler::HandleApi(const HttpRequest& request, PathGeneration generation,
                              Connection& connection) {
   if (!Serves(site_.api, generation)) {
-    // Approximate alternative; the exact @Compatibility text of the config API was not checked.
-    connection.Respond(generation == PathGeneration::kV1
-                           ? Gone(request, "GET ${contextPath:nacos}/v3/client/cs/config")
-                           : Error(request, 404, std::nullopt));
+    // The probe is a v3 admin path (v1 config paths belong to ConfigHandler): 2.x has none.
+    connection.Respond(Error(request, 404, std::nullopt));
     return;
   }
-  const std::optional<std::string> token = FindToken(request, site_.flavor);
-  std::optional<TokenError> error;
-  std::string subject;
-  if (token) {
-    const TokenCheck check = services_.tokens.Check(*token);
-    if (check.error != TokenError::kNone) error = check.error;
-    subject = check.subject;
-  }
-  if (!token || error) {
+  const AuthDecision decision =
+      services_.auth.Authorize(request, request.Params(), std::nullopt, false);
+  if (!decision.allowed) {
     services_.stats.RecordApi(false);
-    const std::string message = ApiDenialMessage(site_.flavor, error);
-    services_.logger.Log("api " + request.path + " denied: " + message);
-    connection.Respond(Error(request, 403, message));
+    services_.logger.Log("api " + request.path + " denied: " + decision.denial);
+    connection.Respond(Error(request, 403, decision.denial));
     return;
   }
   services_.stats.RecordApi(true);
   connection.Respond(HttpResponse::Json(
-      200, "{\"code\":0,\"message\":\"success\",\"data\":{\"user\":" + JsonQuote(subject) + "}}"));
+      200, "{\"code\":0,\"message\":\"success\",\"data\":{\"user\":" + JsonQuote(decision.subject) +
+               "}}"));
 }
 
 }  // namespace fake_nacos

@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "api_auth.h"
 #include "clock.h"
+#include "config_handler.h"
 #include "fault_plan.h"
 #include "fault_responder.h"
 #include "flavor.h"
@@ -29,13 +31,16 @@ struct NacosServices {
   FaultResponder& faults;
   FaultPlan& fault_plan;
   const TokenService& tokens;
+  const ApiAuth& auth;
+  ConfigHandler& config;
   Stats& stats;
   const Clock& clock;
   Logger& logger;
 };
 
 // Routes: POST login paths (faults apply here only, and only on paths the ApiMode serves),
-// the protected API paths (never faulted), Spring-style 404 for everything else.
+// the config API (ConfigHandler), the protected probe API (never faulted), Spring-style 404
+// for everything else.
 class NacosHandler : public RequestHandler {
  public:
   NacosHandler(NacosSite site, NacosServices services);

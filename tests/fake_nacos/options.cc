@@ -51,7 +51,8 @@ const char* UsageText() {
          "         [--user NAME] [--password-file F] [--ttl SECONDS]\n"
          "         [--ttl-mode remaining|configured] [--cache] [--secret BASE64KEY]\n"
          "         [--tls-cert PEM --tls-key PEM] [--fault MODE] [--max-lifetime SECONDS]\n"
-         "         [--log FILE]\n";
+         "         [--log FILE] [--long-poll-min-ms MS] [--oidc-issuer URL]\n"
+         "         [--oidc-audience AUD] [--oidc-ca PEM] [--seed-config DATAID=CONTENT]...\n";
 }
 
 Options ParseOptions(int argc, char** argv) {
@@ -102,6 +103,27 @@ Options ParseOptions(int argc, char** argv) {
          options.max_lifetime_seconds = RequireInteger("--max-lifetime", v, 1);
        }},
       {"--log", [&](const std::string& v) { options.log_file = v; }},
+      {"--long-poll-min-ms",
+       [&](const std::string& v) {
+         options.long_poll_min_ms = RequireInteger("--long-poll-min-ms", v, 0);
+       }},
+      {"--oidc-issuer",
+       [&](const std::string& v) {
+         std::string issuer = v;
+         while (issuer.ends_with('/')) issuer.pop_back();
+         if (!issuer.starts_with("http://") && !issuer.starts_with("https://")) {
+           Fail("--oidc-issuer: expected http(s)://HOST:PORT");
+         }
+         options.oidc_issuer = issuer;
+       }},
+      {"--oidc-audience", [&](const std::string& v) { options.oidc_audience = v; }},
+      {"--oidc-ca", [&](const std::string& v) { options.oidc_ca = v; }},
+      {"--seed-config",
+       [&](const std::string& v) {
+         const size_t equals = v.find('=');
+         if (equals == 0 || equals == std::string::npos) Fail("--seed-config: expected ID=TEXT");
+         options.seed_configs.emplace_back(v.substr(0, equals), v.substr(equals + 1));
+       }},
       {"--fixed-now",
        [&](const std::string& v) { options.fixed_now = RequireInteger("--fixed-now", v, 0); }},
   };

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fault.h"
 #include "flavor.h"
@@ -36,6 +38,11 @@ struct Options {
   int64_t max_lifetime_seconds = 900;
   std::string log_file;
   std::optional<int64_t> fixed_now;  // Hidden test flag --fixed-now EPOCH.
+  int64_t long_poll_min_ms = 10000;  // Nacos holds at least 10 s; tests lower it.
+  std::string oidc_issuer;           // Non-empty: OIDC mode (tokens checked against its JWKS).
+  std::string oidc_audience;
+  std::string oidc_ca;
+  std::vector<std::pair<std::string, std::string>> seed_configs;  // dataId -> content.
 };
 
 // Parses argv; throws std::invalid_argument with a message naming the bad flag. Accepts

@@ -60,4 +60,15 @@ HttpResponse SpringError(const HttpRequest& request, int status,
   return HttpResponse::Json(status, std::move(json));
 }
 
+HttpResponse CompatibilityGone(const HttpRequest& request, std::string_view alternative,
+                               const Clock& clock, Flavor flavor) {
+  const std::string result =
+      "{\"code\":40000,\"message\":" +
+      JsonQuote("Current API will be deprecated, please use API(s) `" + std::string(alternative) +
+                "` instead, or set `nacos.core.api.compatibility.client.enabled=true` in "
+                "application.properties.") +
+      ",\"data\":null}";
+  return SpringError(request, 410, result, clock, flavor);
+}
+
 }  // namespace fake_nacos

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "clock.h"
 #include "flavor.h"
@@ -17,6 +18,11 @@ namespace fake_nacos {
 HttpResponse SpringError(const HttpRequest& request, int status,
                          const std::optional<std::string>& message, const Clock& clock,
                          Flavor flavor);
+
+// ApiCompatibilityFilter's refusal of a v1 path on a 3.x server with compatibility off:
+// sendError(410, <Result JSON naming the v3 alternative>) (nacos-auth.md §1.3).
+HttpResponse CompatibilityGone(const HttpRequest& request, std::string_view alternative,
+                               const Clock& clock, Flavor flavor);
 
 }  // namespace fake_nacos
 

@@ -1,0 +1,209 @@
+"""Driver for the test OpenID provider (tests/oidc/provider.mjs, the oidc-provider package).
+Standard library only.
+
+    with OidcProvider(workdir, ttl=5) as idp:
+        token = idp.client_credentials("basic-client")["access_token"]
+        nacos = FakeNacos(binary, workdir, oidc_issuer=idp.issuer)
+
+Needs tests/oidc/node_modules (tests/oidc/install.sh, which .ci/test runs). Without it start()
+raises: the tests fail loudly instead of skipping. The provider exits when its stdin (a pipe
+held by this driver) closes, when this process dies, after max_lifetime and on stop().
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import http.client
+import itertools
+import json
+import os
+import shutil
+import ssl
+import subprocess
+import time
+import urllib.parse
+
+OIDC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "oidc")
+JWT_AUDIENCE = "urn:nacos:api"          # Default resource: JWT access tokens.
+OPAQUE_AUDIENCE = "urn:nacos:opaque"    # Opaque tokens, which introspection accepts.
+DEFAULT_CLIENTS = (
+    {"client_id": "basic-client", "client_secret": "basic-secret-0123456789",
+     "token_endpoint_auth_method": "client_secret_basic"},
+    {"client_id": "post-client", "client_secret": "post-secret-0123456789",
+     "token_endpoint_auth_method": "client_secret_post"},
+)
+_START_TIMEOUT = 15.0
+_ids = itertools.count(1)
+_running: "set[OidcProvider]" = set()
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for provider in list(_running):
+        provider.stop()
+
+
+def jwt_parts(token: str) -> tuple[dict, dict]:
+    """(header, payload) of a JWS compact token, unverified."""
+    def decode(part: str) -> dict:
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    header, payload, _ = token.split(".")
+    return decode(header), decode(payload)
+
+
+class OidcProvider:
+    def __init__(self, workdir: str, clients=DEFAULT_CLIENTS, ttl: int = 300,
+                 audience: str = JWT_AUDIENCE, max_lifetime: int = 300,
+                 tls_cert: str | None = None, tls_key: str | None = None,
+                 ssl_context: ssl.SSLContext | None = None):
+        self.workdir = workdir
+        self.clients = {client["client_id"]: dict(client) for client in clients}
+        self.ttl = ttl
+        self.audience = audience
+        self.max_lifetime = max_lifetime
+        self.tls_cert, self.tls_key = tls_cert, tls_key
+        self.ssl_context = ssl_context
+        self.name = f"oidc-{os.getpid()}-{next(_ids)}"
+        self.port_file = os.path.join(workdir, self.name + ".port")
+        self.stderr_path = os.path.join(workdir, self.name + ".stderr")
+        self.process: subprocess.Popen | None = None
+        self.port: int | None = None
+
+    @property
+    def issuer(self) -> str:
+        return f"{'https' if self.tls_cert else 'http'}://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        node = shutil.which("node")
+        if not node:
+            raise RuntimeError("node is not installed: run tests/oidc/install.sh")
+        if not os.path.isdir(os.path.join(OIDC_DIR, "node_modules", "oidc-provider")):
+            raise RuntimeError(f"{OIDC_DIR}/node_modules is missing: run tests/oidc/install.sh "
+                               "(.ci/test does)")
+        clients_file = os.path.join(self.workdir, self.name + ".clients.json")
+        fd = os.open(clients_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(list(self.clients.values()), handle)
+        args = [node, os.path.join(OIDC_DIR, "provider.mjs"), "--port-file", self.port_file,
+                "--clients", clients_file, "--ttl", str(self.ttl), "--audience", self.audience,
+                "--max-lifetime", str(self.max_lifetime)]
+        if self.tls_cert:
+            args += ["--tls-cert", self.tls_cert, "--tls-key", self.tls_key]
+        return args
+
+    def start(self) -> "OidcProvider":
+        args = self.command()
+        if os.path.exists(self.port_file):
+            os.remove(self.port_file)
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=stderr,
+                                            stderr=stderr, cwd=OIDC_DIR)
+        _running.add(self)
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not os.path.exists(self.port_file):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"oidc provider exited with {self.process.returncode}: "
+                                   f"{self.stderr_text()}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"oidc provider did not start: {self.stderr_text()}")
+            time.sleep(0.02)
+        with open(self.port_file, encoding="ascii") as handle:
+            self.port = int(handle.read().strip())
+        return self
+
+    def stop(self) -> int | None:
+        """Closes its stdin (it exits by itself), then SIGTERM/SIGKILL if it lingers."""
+        process, self.process = self.process, None
+        _running.discard(self)
+        if process is None:
+            return None
+        if process.stdin:
+            process.stdin.close()
+        try:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.terminate()
+            try:
+                process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def __enter__(self) -> "OidcProvider":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stderr_text(self) -> str:
+        try:
+            with open(self.stderr_path, encoding="utf-8", errors="replace") as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    # ----------------------------------------------------------------- HTTP
+
+    def request(self, method: str, path: str, body: str | None = None,
+                headers: dict | None = None, timeout: float = 10):
+        """-> (status, headers lower-cased, body str)."""
+        if self.tls_cert:
+            connection = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=timeout,
+                context=self.ssl_context or ssl._create_unverified_context())
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            data = response.read().decode("utf-8", errors="replace")
+            return (response.status,
+                    {name.lower(): value for name, value in response.getheaders()}, data)
+        finally:
+            connection.close()
+
+    def discovery(self) -> dict:
+        status, _, body = self.request("GET", "/.well-known/openid-configuration")
+        if status != 200:
+            raise RuntimeError(f"discovery: {status} {body}")
+        return json.loads(body)
+
+    def _path(self, url: str) -> str:
+        parsed = urllib.parse.urlsplit(url)
+        return parsed.path + ("?" + parsed.query if parsed.query else "")
+
+    def _client_post(self, endpoint: str, client_id: str, params: dict,
+                     secret: str | None = None, method: str | None = None):
+        client = self.clients[client_id]
+        secret = client["client_secret"] if secret is None else secret
+        method = method or client["token_endpoint_auth_method"]
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        params = dict(params)
+        if method == "client_secret_basic":
+            pair = f"{urllib.parse.quote(client_id)}:{urllib.parse.quote(secret)}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        else:
+            params.update({"client_id": client_id, "client_secret": secret})
+        status, _, body = self.request("POST", self._path(self.discovery()[endpoint]),
+                                       body=urllib.parse.urlencode(params), headers=headers)
+        return status, json.loads(body)
+
+    def token_request(self, client_id: str, secret: str | None = None,
+                      method: str | None = None, resource: str | None = None):
+        """Client-credentials grant -> (status, JSON answer)."""
+        params = {"grant_type": "client_credentials"}
+        if resource:
+            params["resource"] = resource
+        return self._client_post("token_endpoint", client_id, params, secret, method)
+
+    def client_credentials(self, client_id: str = "basic-client", **kwargs) -> dict:
+        status, answer = self.token_request(client_id, **kwargs)
+        if status != 200:
+            raise RuntimeError(f"token request: {status} {answer}")
+        return answer
+
+    def introspect(self, token: str, client_id: str = "basic-client"):
+        return self._client_post("introspection_endpoint", client_id, {"token": token})
