@@ -232,15 +232,8 @@ void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& e
   auto valid = store_.Valid(now);
   std::optional<MonoTime> valid_until;
   if (valid) valid_until = valid->expires;
-  next_login_ = policy_.NextRetry(now, failures_, kind, valid_until, Uniform());
-  if (retry_after > MonoDuration(0)) {
-    // The server asked to wait; a last chance before the token expires comes first.
-    MonoTime asked = now + retry_after;
-    if (valid_until && *valid_until - config_.refresh.retry_min > now) {
-      asked = std::min(asked, *valid_until - config_.refresh.retry_min);
-    }
-    next_login_ = std::max(next_login_, asked);
-  }
+  next_login_ =
+      policy_.NextRetry({now, failures_, kind, valid_until, retry_after}, Uniform(), Uniform());
   std::string retry =
       "; retrying in " + FormatDuration(next_login_ - now) +
       (retry_after > MonoDuration(0) ? " (the server asked for " + FormatDuration(retry_after) + ")"
