@@ -232,8 +232,8 @@ void Daemon::OnLoginFailure(MonoTime now, FailureKind kind, const std::string& e
   auto valid = store_.Valid(now);
   std::optional<MonoTime> valid_until;
   if (valid) valid_until = valid->expires;
-  next_login_ =
-      policy_.NextRetry({now, failures_, kind, valid_until, retry_after}, Uniform(), Uniform());
+  next_login_ = policy_.NextRetry({now, failures_, kind, valid_until, retry_after},
+                                  {Uniform(), Uniform(), Uniform()});
   std::string retry =
       "; retrying in " + FormatDuration(next_login_ - now) +
       (retry_after > MonoDuration(0) ? " (the server asked for " + FormatDuration(retry_after) + ")"

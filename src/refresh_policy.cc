@@ -51,8 +51,8 @@ MonoDuration RefreshPolicy::BackoffDelay(int failures, FailureKind kind, double 
   // retry_min * 2^failures, computed without overflow.
   auto ceiling = [&](int n) { return std::min(cap, lo * std::ldexp(1.0, std::min(n, 40))); };
   bool at_cap = kind == FailureKind::kRejected || ceiling(failures) >= cap;
-  bool first_at_cap = failures <= 1 || (kind == FailureKind::kTransient && at_cap &&
-                                         ceiling(failures - 1) < cap);
+  bool first_at_cap =
+      failures <= 1 || (kind == FailureKind::kTransient && at_cap && ceiling(failures - 1) < cap);
   double ms;
   if (!at_cap) {
     ms = lo + (ceiling(failures) - lo) * u;  // full jitter, floored at retry_min
@@ -64,9 +64,13 @@ MonoDuration RefreshPolicy::BackoffDelay(int failures, FailureKind kind, double 
   return std::clamp(FromMs(ms), c_.retry_min, Cap());
 }
 
-MonoTime RefreshPolicy::NextRetry(const RetryInput& in, double u, double v) const {
-  MonoDuration wait = std::max(MonoDuration(0), in.retry_after);
-  MonoTime t = in.now + wait + BackoffDelay(std::max(1, in.failures), in.kind, u);
+MonoTime RefreshPolicy::NextRetry(const RetryInput& in, const RetryDraws& draws) const {
+  MonoDuration delay = BackoffDelay(std::max(1, in.failures), in.kind, draws.delay);
+  if (in.retry_after > MonoDuration(0)) {
+    MonoDuration asked = in.retry_after + Scale(std::min(in.retry_after, Cap()), draws.spread);
+    delay = std::max(delay, asked);
+  }
+  MonoTime t = in.now + delay;
   if (!in.valid_until) return t;
   // Last chance before expiry, spread over a window rather than one instant.
   MonoTime window_start = *in.valid_until - LastChanceWindow();
@@ -74,7 +78,7 @@ MonoTime RefreshPolicy::NextRetry(const RetryInput& in, double u, double v) cons
   MonoTime earliest = std::max(window_start, in.now + c_.retry_min);
   bool skips_window = in.now < window_start && t > window_end;
   if (skips_window && earliest <= window_end) {
-    t = earliest + Scale(window_end - earliest, v);
+    t = earliest + Scale(window_end - earliest, draws.window);
   }
   return t;
 }

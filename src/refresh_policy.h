@@ -26,6 +26,13 @@ struct RetryInput {
   MonoDuration retry_after{0};          // the server's Retry-After (0: none), already capped
 };
 
+/// Independent uniform numbers in [0, 1) for one NextRetry call.
+struct RetryDraws {
+  double delay;   // the backoff delay
+  double spread;  // where after the server's Retry-After
+  double window;  // where in the last-chance window
+};
+
 class RefreshPolicy {
  public:
   explicit RefreshPolicy(const RefreshConfig& config) : c_(config) {}
@@ -38,12 +45,13 @@ class RefreshPolicy {
   /// `expires` - retry_min when that is still ahead.
   MonoTime NextRefresh(MonoTime now, MonoTime obtained, MonoTime expires, double u) const;
 
-  /// The time of the next attempt after a failed round; `u` and `v` are
-  /// independent uniform numbers in [0, 1). Contract, per daemon:
-  /// - the delay is at least retry_min and at most retry_max, plus the
-  ///   server's Retry-After, which is added in full ("not before", then the
-  ///   usual spread after it, so a fleet refused together does not come back
-  ///   together);
+  /// The time of the next attempt after a failed round. Contract, per daemon:
+  /// - the delay is at least retry_min and at most retry_max, or, when the
+  ///   server sent a Retry-After R, at least R and at most R + retry_max: the
+  ///   backoff delay if that is longer than R plus a random share of
+  ///   min(R, retry_max), else R plus that share, so that a fleet refused at
+  ///   one instant neither comes back at one instant nor waits longer than
+  ///   its own backoff would when that already exceeds R;
   /// - transient failures: "full jitter" below the cap, uniform in
   ///   [retry_min, min(retry_max, retry_min * 2^failures)]; from the first
   ///   round whose ceiling reaches retry_max on, a renewal process with
@@ -58,7 +66,7 @@ class RefreshPolicy {
   ///   an attempt that would skip the whole window is moved to a uniformly
   ///   random time inside it: a last chance before expiry, spread over the
   ///   window, never one instant shared by every daemon with that expiry.
-  MonoTime NextRetry(const RetryInput& in, double u, double v) const;
+  MonoTime NextRetry(const RetryInput& in, const RetryDraws& draws) const;
 
   /// How long before a token's expiry the last-chance window opens (retry_max).
   MonoDuration LastChanceWindow() const { return Cap(); }
