@@ -51,7 +51,8 @@ class RefreshPolicy {
   ///   backoff delay if that is longer than R plus a random share of
   ///   min(R, retry_max), else R plus that share, so that a fleet refused at
   ///   one instant neither comes back at one instant nor waits longer than
-  ///   its own backoff would when that already exceeds R;
+  ///   its own backoff would when that already exceeds R (only the last
+  ///   chance below may come sooner than R);
   /// - transient failures: "full jitter" below the cap, uniform in
   ///   [retry_min, min(retry_max, retry_min * 2^failures)]; from the first
   ///   round whose ceiling reaches retry_max on, a renewal process with
@@ -59,13 +60,15 @@ class RefreshPolicy {
   ///   delay is drawn from that process's stationary (equilibrium)
   ///   distribution, shifted by retry_min. So a fleet that failed at one
   ///   instant is, from then on, spread as if it had been failing at random
-  ///   for ever: about N / (0.86 retry_max) attempts per second, without waves;
+  ///   for ever: N / (7/8 retry_max - 1/2 retry_min) attempts per second,
+  ///   without waves;
   /// - rejected credentials (401/403) start on that process at once;
   /// - with a valid token whose last retry_max (the window
   ///   [valid_until - retry_max, valid_until - retry_min]) is still ahead,
   ///   an attempt that would skip the whole window is moved to a uniformly
   ///   random time inside it: a last chance before expiry, spread over the
-  ///   window, never one instant shared by every daemon with that expiry.
+  ///   window, never one instant shared by every daemon with that expiry
+  ///   (always possible when retry_max >= 2 retry_min).
   MonoTime NextRetry(const RetryInput& in, const RetryDraws& draws) const;
 
   /// How long before a token's expiry the last-chance window opens (retry_max).
