@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """fleet_bench: N real nacos-tokend daemons (default 200) against one fake-nacos, on one machine.
 
-Three fleets, each of fresh daemons in a private temp dir:
+Four fleets, each of fresh daemons in a private temp dir:
   steady    daemons started one by one over 0.8 TTL (a fleet in steady state); logins per second
             over one TTL against N / (0.8 TTL); then an outage of --outage seconds and recovery;
   together  all daemons started (and logged in) at once; all restarted while their tokens are
             valid (must cause no login); then an outage from 0.6 TTL lasting --outage seconds,
             which holds every refresh and every expiry;
+  before-expiry  all daemons logged in at once; an outage from 0.3 TTL to 0.95 TTL, so the
+            server is back just before their common expiry (the case that brought the whole
+            fleet back in one second before issue 14);
   at-cap    all daemons started while the server is down, which stays down --outage seconds, so
             the fleet sits at retry_max when it returns.
 After each recovery it prints the busiest second as a ratio of N / retry_max, the time until
@@ -21,7 +24,7 @@ Every process it starts dies with it (PR_SET_PDEATHSIG, and a kill on every exit
 --timeout (default 900 s) bounds the whole run.
 
     bench/fleet_bench.py [--daemons 200] [--ttl 30] [--retry-max 10] [--outage 25]
-                         [--build-dir build] [--only steady,together,at-cap]
+                         [--build-dir build] [--only steady,together,before-expiry,at-cap]
 """
 
 from __future__ import annotations
@@ -146,6 +149,24 @@ class Fleet:
             time.sleep(POLL)
         return None
 
+    def renewed_since(self, wall: float) -> int:
+        """Daemons whose token file was written at or after `wall` (time.time())."""
+        count = 0
+        for i in range(len(self.dirs)):
+            try:
+                count += os.stat(self.token_path(i)).st_mtime >= wall
+            except FileNotFoundError:
+                pass
+        return count
+
+    def wait_all_renewed(self, wall: float, timeout: float) -> float | None:
+        """Seconds from `wall` until every daemon published a token obtained since, or None."""
+        while time.time() - wall < timeout:
+            if self.renewed_since(wall) == len(self.dirs):
+                return time.time() - wall
+            time.sleep(POLL)
+        return None
+
     def logs_with(self, text: str) -> int:
         count = 0
         for i in range(len(self.dirs)):
@@ -177,14 +198,20 @@ def per_second(times: list[float], start: float, seconds: int) -> list[int]:
 
 
 def outage_and_recovery(args, fleet: Fleet, nacos: FakeNacos, name: str,
-                        outage_already_started: bool = False) -> dict:
+                        outage_already_started: bool = False, renewal: bool = False) -> dict:
+    """Ends the outage and reports the recovery. With `renewal`, "healed" means every daemon
+    published a token obtained since recovery (their old tokens were still valid then)."""
     n = len(fleet.dirs)
     if not outage_already_started:
         nacos.fault("down")
         time.sleep(args.outage)
     before = nacos.stats()["login_ok"]
+    recovered_wall = time.time()
     nacos.fault("none")
-    heal = fleet.wait_all_hold(args.retry_max + 30)
+    if renewal:
+        heal = fleet.wait_all_renewed(recovered_wall, args.retry_max + 30)
+    else:
+        heal = fleet.wait_all_hold(args.retry_max + 30)
     time.sleep(1.5)  # let the last logins reach the log
     recovery = last_reopen(nacos)
     window = int(max(args.retry_max, heal or 0)) + 1
@@ -193,8 +220,9 @@ def outage_and_recovery(args, fleet: Fleet, nacos: FakeNacos, name: str,
     peak = max(bins)
     logins = nacos.stats()["login_ok"] - before
     heal_text = f"{heal:.1f} s" if heal is not None else f"not within {args.retry_max + 30} s"
+    what = "has a token obtained since recovery" if renewal else "holds a token"
     print(f"{name}: outage {args.outage} s; after recovery: busiest second {peak} logins = "
-          f"{peak / even:.2f} x N/retry_max ({even:.1f}/s); every daemon holds a token after "
+          f"{peak / even:.2f} x N/retry_max ({even:.1f}/s); every daemon {what} after "
           f"{heal_text}; {logins} logins since recovery (first {window} s per second: "
           f"{' '.join(map(str, bins))})", flush=True)
     return {"peak_ratio": peak / even, "heal": heal, "logins": logins}
@@ -227,15 +255,10 @@ def steady(args, tokend: str, root: str, nacos: FakeNacos) -> None:
 
 
 def together(args, tokend: str, root: str, nacos: FakeNacos) -> None:
-    n = args.daemons
-    fleet = Fleet(tokend, os.path.join(root, "together"), n, nacos.server_entry,
-                  f"{args.retry_max}s")
+    """Logged in together, restarted, then an outage from 0.6 TTL holding refreshes and expiry."""
+    fleet, started = _logged_in_together(args, tokend, root, nacos, "together")
     try:
-        started = time.monotonic()
-        fleet.start_all()
-        if fleet.wait_all_hold(30) is None:
-            raise RuntimeError("together: not every daemon got a token")
-        took = time.monotonic() - started
+        n = len(fleet.dirs)
         # Restart every daemon while the tokens are valid: no login may follow.
         before = nacos.stats()["logins"]
         codes = fleet.stop_all()
@@ -248,20 +271,51 @@ def together(args, tokend: str, root: str, nacos: FakeNacos) -> None:
         reused = fleet.logs_with("reusing the token saved by the previous run")
         time.sleep(1)
         restart_logins = nacos.stats()["logins"] - before
-        print(f"together: {n} daemons logged in together in {took:.1f} s; restarted all "
-              f"(exit codes {sorted(set(codes))}): {reused} reused their saved token, "
-              f"{restart_logins} logins", flush=True)
-        # The outage starts at 0.6 TTL after the logins and holds every refresh and expiry.
-        wait = started + 0.6 * args.ttl - time.monotonic()
-        if wait < 0:
-            print(f"together: the restart took too long; the outage starts {-wait:.1f} s late",
-                  flush=True)
-        time.sleep(max(0.0, wait))
-        nacos.fault("down")
-        time.sleep(args.outage)
-        outage_and_recovery(args, fleet, nacos, "together", outage_already_started=True)
+        print(f"together: restarted all {n} (exit codes {sorted(set(codes))}): {reused} reused "
+              f"their saved token, {restart_logins} logins", flush=True)
+        _outage_between(args, fleet, nacos, "together", started, 0.6 * args.ttl, args.outage)
     finally:
         fleet.stop_all()
+
+
+def before_expiry(args, tokend: str, root: str, nacos: FakeNacos) -> None:
+    """Logged in together; the server is back at 0.95 TTL, just before their common expiry.
+
+    The previous policy put every daemon's last attempt at expiry - retry_min, one instant,
+    so the recovering server got the whole fleet in one second."""
+    fleet, started = _logged_in_together(args, tokend, root, nacos, "before-expiry")
+    try:
+        _outage_between(args, fleet, nacos, "before-expiry", started, 0.3 * args.ttl,
+                        0.65 * args.ttl, renewal=True)
+    finally:
+        fleet.stop_all()
+
+
+def _logged_in_together(args, tokend: str, root: str, nacos: FakeNacos, name: str):
+    fleet = Fleet(tokend, os.path.join(root, name), args.daemons, nacos.server_entry,
+                  f"{args.retry_max}s")
+    started = time.monotonic()
+    fleet.start_all()
+    if fleet.wait_all_hold(30) is None:
+        fleet.stop_all()
+        raise RuntimeError(f"{name}: not every daemon got a token")
+    print(f"{name}: {args.daemons} daemons logged in together in "
+          f"{time.monotonic() - started:.1f} s", flush=True)
+    return fleet, started
+
+
+def _outage_between(args, fleet: Fleet, nacos: FakeNacos, name: str, started: float,
+                    offset: float, length: float, renewal: bool = False) -> None:
+    wait = started + offset - time.monotonic()
+    if wait < 0:
+        print(f"{name}: the outage starts {-wait:.1f} s late", flush=True)
+    time.sleep(max(0.0, wait))
+    nacos.fault("down")
+    time.sleep(length)
+    args_for_print = argparse.Namespace(**vars(args))
+    args_for_print.outage = round(length, 1)
+    outage_and_recovery(args_for_print, fleet, nacos, name, outage_already_started=True,
+                        renewal=renewal)
 
 
 def at_cap(args, tokend: str, root: str, nacos: FakeNacos) -> None:
@@ -299,7 +353,7 @@ def main() -> int:
     parser.add_argument("--retry-max", type=int, default=10, help="refresh.retry_max, seconds")
     parser.add_argument("--outage", type=int, default=25, help="outage length, seconds")
     parser.add_argument("--build-dir", default=os.path.join(REPO, "build"))
-    parser.add_argument("--only", default="steady,together,at-cap")
+    parser.add_argument("--only", default="steady,together,before-expiry,at-cap")
     parser.add_argument("--timeout", type=int, default=900, help="bound on the whole run")
     args = parser.parse_args()
     tokend = os.path.join(args.build_dir, "src", "nacos-tokend")
@@ -309,7 +363,8 @@ def main() -> int:
             print(f"fleet_bench: {binary} is missing; build first (cmake --build build -j2)",
                   file=sys.stderr)
             return 1
-    scenarios = {"steady": steady, "together": together, "at-cap": at_cap}
+    scenarios = {"steady": steady, "together": together, "before-expiry": before_expiry,
+                 "at-cap": at_cap}
     chosen = [s for s in args.only.split(",") if s]
     if any(s not in scenarios for s in chosen):
         parser.error(f"--only takes {','.join(scenarios)}")
