@@ -10,6 +10,22 @@ MonoDuration Scale(MonoDuration d, double f) {
   return MonoDuration(static_cast<int64_t>(std::floor(static_cast<double>(d.count()) * f)));
 }
 
+double Ms(MonoDuration d) { return static_cast<double>(d.count()); }
+
+MonoDuration FromMs(double ms) { return MonoDuration(static_cast<int64_t>(std::floor(ms))); }
+
+// Inverse CDF of the equilibrium (residual-life) distribution of U(lo, hi):
+// density (1 - F(x)) / mean on [0, hi], i.e. flat at 1/mean up to lo, then
+// falling linearly to 0 at hi. A renewal process whose first delay is drawn
+// from it is stationary from its start: the same density at every instant.
+double EquilibriumOfUniform(double lo, double hi, double u) {
+  double mean = (lo + hi) / 2;
+  double width = hi - lo;
+  double flat = lo / mean;  // probability of the flat part
+  if (u <= flat || width <= 0) return u * mean;
+  return hi - std::sqrt(std::max(0.0, width * width - 2 * width * mean * (u - flat)));
+}
+
 }  // namespace
 
 MonoTime RefreshPolicy::NextRefresh(MonoTime now, MonoTime obtained, MonoTime expires,
@@ -23,23 +39,46 @@ MonoTime RefreshPolicy::NextRefresh(MonoTime now, MonoTime obtained, MonoTime ex
   return t;
 }
 
-MonoTime RefreshPolicy::NextRetry(MonoTime now, int failures, FailureKind kind,
-                                  std::optional<MonoTime> valid_until, double u) const {
-  MonoDuration ceiling;
-  if (kind == FailureKind::kRejected) {
-    ceiling = c_.retry_max;
+MonoDuration RefreshPolicy::Cap() const { return std::max(c_.retry_min, c_.retry_max); }
+
+MonoDuration RefreshPolicy::BackoffDelay(int failures, FailureKind kind, double u) const {
+  const double lo = Ms(c_.retry_min);
+  const double cap = Ms(Cap());
+  // Delays at the cap: uniform in [3/4 cap, cap - retry_min]. The upper end
+  // leaves room for the retry_min shift of the first, equilibrium delay.
+  const double steady_hi = std::max(lo, cap - lo);
+  const double steady_lo = std::clamp(cap * 3 / 4, lo, steady_hi);
+  // retry_min * 2^failures, computed without overflow.
+  auto ceiling = [&](int n) { return std::min(cap, lo * std::ldexp(1.0, std::min(n, 40))); };
+  bool at_cap = kind == FailureKind::kRejected || ceiling(failures) >= cap;
+  bool first_at_cap =
+      failures <= 1 || (kind == FailureKind::kTransient && at_cap && ceiling(failures - 1) < cap);
+  double ms;
+  if (!at_cap) {
+    ms = lo + (ceiling(failures) - lo) * u;  // full jitter, floored at retry_min
+  } else if (first_at_cap) {
+    ms = lo + EquilibriumOfUniform(steady_lo, steady_hi, u);
   } else {
-    // retry_min * 2^failures, computed without overflow.
-    double factor = std::ldexp(1.0, std::min(failures, 40));
-    double ms = std::min(static_cast<double>(c_.retry_max.count()),
-                         static_cast<double>(c_.retry_min.count()) * factor);
-    ceiling = MonoDuration(static_cast<int64_t>(ms));
+    ms = steady_lo + (steady_hi - steady_lo) * u;
   }
-  MonoDuration delay = ceiling / 2 + Scale(ceiling - ceiling / 2, u);
-  delay = std::clamp(delay, c_.retry_min, std::max(c_.retry_min, c_.retry_max));
-  MonoTime t = now + delay;
-  if (valid_until && *valid_until - c_.retry_min > now) {
-    t = std::min(t, *valid_until - c_.retry_min);
+  return std::clamp(FromMs(ms), c_.retry_min, Cap());
+}
+
+MonoTime RefreshPolicy::NextRetry(const RetryInput& in, const RetryDraws& draws) const {
+  MonoDuration delay = BackoffDelay(std::max(1, in.failures), in.kind, draws.delay);
+  if (in.retry_after > MonoDuration(0)) {
+    MonoDuration asked = in.retry_after + Scale(std::min(in.retry_after, Cap()), draws.spread);
+    delay = std::max(delay, asked);
+  }
+  MonoTime t = in.now + delay;
+  if (!in.valid_until) return t;
+  // Last chance before expiry, spread over a window rather than one instant.
+  MonoTime window_start = *in.valid_until - LastChanceWindow();
+  MonoTime window_end = *in.valid_until - c_.retry_min;
+  MonoTime earliest = std::max(window_start, in.now + c_.retry_min);
+  bool skips_window = in.now < window_start && t > window_end;
+  if (skips_window && earliest <= window_end) {
+    t = earliest + Scale(window_end - earliest, draws.window);
   }
   return t;
 }

@@ -19,7 +19,6 @@ TokenKeeper::TokenKeeper(std::string identity, const Clock* clock, const Refresh
                          std::shared_ptr<LoginMethod> login, uint64_t seed)
     : board_(std::make_shared<IdentityBoard>(std::move(identity))),
       clock_(clock),
-      refresh_(refresh),
       policy_(refresh),
       login_(std::move(login)),
       rng_(seed) {}
@@ -152,15 +151,8 @@ void TokenKeeper::OnFailure(MonoTime now, FailureKind kind, const std::string& e
   auto valid = board_->store.Valid(now);
   std::optional<MonoTime> valid_until;
   if (valid) valid_until = valid->expires;
-  next_login_ = policy_.NextRetry(now, failures_, kind, valid_until, Uniform());
-  if (retry_after > MonoDuration(0)) {
-    // The server asked to wait; a last chance before the token expires comes first.
-    MonoTime asked = now + retry_after;
-    if (valid_until && *valid_until - refresh_.retry_min > now) {
-      asked = std::min(asked, *valid_until - refresh_.retry_min);
-    }
-    next_login_ = std::max(next_login_, asked);
-  }
+  next_login_ = policy_.NextRetry({now, failures_, kind, valid_until, retry_after},
+                                  {Uniform(), Uniform(), Uniform()});
   std::string retry =
       "; retrying in " + FormatDuration(next_login_ - now) +
       (retry_after > MonoDuration(0) ? " (the server asked for " + FormatDuration(retry_after) + ")"
@@ -204,7 +196,6 @@ void TokenKeeper::ReportRejected(MonoTime now, uint64_t generation) {
 
 void TokenKeeper::Reconfigure(MonoTime now, const RefreshConfig& refresh,
                               std::shared_ptr<LoginMethod> login, bool drop_token) {
-  refresh_ = refresh;
   policy_ = RefreshPolicy(refresh);
   if (login) {
     if (in_flight_) in_flight_->Abort();  // its answer would be for the old settings

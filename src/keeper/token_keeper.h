@@ -84,7 +84,6 @@ class TokenKeeper {
 
   std::shared_ptr<IdentityBoard> board_;
   const Clock* clock_;
-  RefreshConfig refresh_;
   RefreshPolicy policy_;
   std::shared_ptr<LoginMethod> login_;
   std::shared_ptr<LoginMethod> in_flight_;  // the method of the round running, if any
