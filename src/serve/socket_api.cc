@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <cerrno>
+#include <cstdlib>
+
+#include "base/duration.h"
 #include "base/form_encode.h"
 #include "base/json_string.h"
 
@@ -181,9 +185,30 @@ HttpResponse RouteRequest(const HttpRequest& request, const ApiState& state) {
       }
       const ServedIdentity* id = Resolve(request, state, &refusal);
       if (!id) return refusal;
-      auto token = id->board->store.Valid(state.now());
-      if (!token) return NoToken(*id);
-      return TokenAnswer(*token, format == "json", state.now());
+      TokenHold hold{id->name, 0, MonoDuration(0), format == "json"};
+      std::string wait = FormField(request.query, "wait");
+      std::string after = FormField(request.query, "after");
+      if (!wait.empty()) {
+        auto d = ParseDuration(wait);
+        if (!d) return ErrorResponse(400, "wait: " + d.error());
+        hold.wait = std::min<MonoDuration>(*d, kMaxTokenWait);
+      }
+      if (!after.empty()) {
+        char* end = nullptr;
+        errno = 0;
+        unsigned long long g = std::strtoull(after.c_str(), &end, 10);
+        if (*end != '\0' || errno != 0 || after.size() > 20 || after[0] == '-') {
+          return ErrorResponse(400, "after: '" + after.substr(0, 24) + "' is not a generation");
+        }
+        hold.after = g;
+      }
+      // Level-triggered: held only while `after` is the current generation.
+      if (!after.empty() && hold.wait > MonoDuration(0) && !HoldIsOver(hold, *id, state.now())) {
+        HttpResponse r;
+        r.hold = hold;
+        return r;
+      }
+      return TokenResponse(*id, hold.json, state.now());
     }
     case ApiPath::kHealth:
       if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
@@ -226,6 +251,17 @@ HttpResponse RouteRequest(const HttpRequest& request, const ApiState& state) {
       break;
   }
   return ErrorResponse(404, "not found; try GET /v1/token");
+}
+
+HttpResponse TokenResponse(const ServedIdentity& identity, bool json, MonoTime now) {
+  auto token = identity.board->store.Valid(now);
+  if (!token) return NoToken(identity);
+  return TokenAnswer(*token, json, now);
+}
+
+bool HoldIsOver(const TokenHold& hold, const ServedIdentity& identity, MonoTime now) {
+  auto token = identity.board->store.Valid(now);
+  return !token || token->generation != hold.after;
 }
 
 HttpResponse RefreshResponse(bool ok, const std::string& reason, const ServedIdentity& identity,

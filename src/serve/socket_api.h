@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,17 @@
 
 namespace tokend {
 
+/// GET /v1/token?wait=…&after=G while G is still current: held until the token changes.
+struct TokenHold {
+  std::string identity;
+  uint64_t after = 0;    // answer once the generation differs from this
+  MonoDuration wait{0};  // or when this much time has passed (at most kMaxTokenWait)
+  bool json = false;     // format=json
+};
+
+/// Longest `wait` of a long poll.
+inline constexpr MonoDuration kMaxTokenWait = std::chrono::minutes(10);
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
@@ -23,6 +35,8 @@ struct HttpResponse {
   bool defer_refresh = false;
   std::string refresh_identity;      // with defer_refresh
   uint64_t rejected_generation = 0;  // with defer_refresh: rejected=<the current token>, else 0
+  /// Set: a long poll to hold; the response itself is empty.
+  std::optional<TokenHold> hold;
 };
 
 /// What an answer may depend on, seen from one request.
@@ -44,6 +58,12 @@ const char* ApiPathLabel(ApiPath path);
 
 /// Routes one request.
 HttpResponse RouteRequest(const HttpRequest& request, const ApiState& state);
+
+/// The token of `identity` now: 200 (text or json, with X-Token-Generation) or 503.
+HttpResponse TokenResponse(const ServedIdentity& identity, bool json, MonoTime now);
+
+/// Whether a held long poll is answered now: the generation moved, or no token is valid.
+bool HoldIsOver(const TokenHold& hold, const ServedIdentity& identity, MonoTime now);
 
 /// The answer to a deferred POST /v1/refresh for `identity`, once its login ended.
 HttpResponse RefreshResponse(bool ok, const std::string& reason, const ServedIdentity& identity,

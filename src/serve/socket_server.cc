@@ -7,9 +7,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include "base/log.h"
@@ -21,7 +23,6 @@ namespace tokend {
 namespace {
 
 constexpr int kThreads = 2;
-constexpr int kSweepMs = 500;
 constexpr int kMaxRequestsPerConnection = 10000;
 constexpr int kAcceptBatch = 32;
 
@@ -69,6 +70,7 @@ struct Connection {
   MonoTime deadline;
   bool close_after_write = false;
   bool waiting_refresh = false;
+  std::optional<TokenHold> hold;  // a long poll waiting for another token
   bool keep_alive = false;
   bool head = false;
   int requests = 0;
@@ -146,7 +148,8 @@ struct SocketServer::Impl {
   void Flush(Worker& w, Connection& c);
   void Watch(Worker& w, Connection& c);
   void CloseConn(Worker& w, int fd);
-  void Sweep(Worker& w);
+  /// Handles connections past their deadline; returns the next deadline.
+  std::optional<MonoTime> Sweep(Worker& w);
   void AnswerRefreshWaiters(Worker& w);
   void LogRefusal(const Peer& peer);
 };
@@ -279,8 +282,15 @@ Status SocketServer::Reconfigure(const SocketConfig& config) {
 
 void SocketServer::Impl::Run(Worker& w) {
   std::array<epoll_event, 64> events;
+  std::optional<MonoTime> next_deadline;
   while (!stopping.load()) {
-    int timeout = w.conns.empty() ? -1 : kSweepMs;
+    // Sleep until the earliest deadline: held long polls and idle connections
+    // cost no wake-up until theirs.
+    int timeout = -1;
+    if (next_deadline) {
+      int64_t ms = (*next_deadline - clock->Now()).count() + 1;
+      timeout = static_cast<int>(std::clamp<int64_t>(ms, 0, 24 * 3600 * 1000));
+    }
     int n = epoll_wait(w.epoll, events.data(), events.size(), timeout);
     if (n < 0 && errno != EINTR) {
       LogError(std::string("socket: epoll_wait failed: ") + strerror(errno));
@@ -300,7 +310,7 @@ void SocketServer::Impl::Run(Worker& w) {
         OnEvent(w, it->second, events[i].events);
       }
     }
-    if (!w.conns.empty()) Sweep(w);
+    next_deadline = w.conns.empty() ? std::nullopt : Sweep(w);
   }
 }
 
@@ -376,7 +386,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) CloseConn(w, fd);
     return;
   }
-  if (c.close_after_write || c.waiting_refresh || !c.out.empty()) {
+  if (c.close_after_write || c.waiting_refresh || c.hold || !c.out.empty()) {
     return Watch(w, c);  // busy: read the rest only once answered
   }
   char buf[4096];
@@ -390,7 +400,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
     }
     if (n == 0) {
       // Peer closed its side. Answer what is complete, then go.
-      if (c.in.empty() && !c.waiting_refresh && c.out.empty()) return CloseConn(w, fd);
+      if (c.in.empty() && !c.waiting_refresh && !c.hold && c.out.empty()) return CloseConn(w, fd);
       c.keep_alive = false;
       c.peer_closed = true;
       break;
@@ -405,7 +415,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
 
 void SocketServer::Impl::Process(Worker& w, Connection& c) {
   const int fd = c.fd;  // `c` dies with the connection; look it up again by fd
-  while (!c.waiting_refresh && c.out.empty() && !c.close_after_write && !c.in.empty()) {
+  while (!c.waiting_refresh && !c.hold && c.out.empty() && !c.close_after_write && !c.in.empty()) {
     HttpRequest request;
     ParseOutcome o = ParseHttpRequest(c.in, &request);
     if (o.status == ParseStatus::kIncomplete) return;
@@ -419,6 +429,12 @@ void SocketServer::Impl::Process(Worker& w, Connection& c) {
     bool keep = request.keep_alive && ++c.requests < kMaxRequestsPerConnection;
     ApiPath path = ClassifyPath(request.path);
     HttpResponse r = RouteRequest(request, RequestState(this, &c));
+    if (r.hold) {
+      c.hold = r.hold;
+      c.keep_alive = keep;
+      c.deadline = clock->Now() + r.hold->wait;
+      return;
+    }
     if (r.defer_refresh) {
       c.waiting_refresh = true;
       c.keep_alive = keep;
@@ -454,7 +470,7 @@ void SocketServer::Impl::Respond(Worker& w, Connection& c, const HttpResponse& r
 void SocketServer::Impl::Watch(Worker& w, Connection& c) {
   // Busy (an answer pending or a login awaited): read nothing, so a client
   // cannot queue unbounded input; HUP and ERR are still reported.
-  bool busy = c.waiting_refresh || !c.out.empty() || c.close_after_write;
+  bool busy = c.waiting_refresh || c.hold || !c.out.empty() || c.close_after_write;
   uint32_t want = 0;
   if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN | EPOLLRDHUP;
   if (c.out_off < c.out.size()) want |= EPOLLOUT;
@@ -502,7 +518,7 @@ void SocketServer::Impl::CloseConn(Worker& w, int fd) {
   connections.fetch_sub(1);
 }
 
-void SocketServer::Impl::Sweep(Worker& w) {
+std::optional<MonoTime> SocketServer::Impl::Sweep(Worker& w) {
   MonoTime now = clock->Now();
   std::vector<int> expired;
   for (auto& [fd, c] : w.conns) {
@@ -514,6 +530,15 @@ void SocketServer::Impl::Sweep(Worker& w) {
     Connection& c = it->second;
     if (c.lingering) {
       CloseConn(w, fd);
+    } else if (c.hold) {
+      // `wait` passed: the same token again (or 503 if it just expired).
+      HttpResponse answer = ErrorResponse(404, "identity '" + c.hold->identity + "' was removed");
+      auto ids = Identities();
+      for (const auto& id : *ids) {
+        if (id.name == c.hold->identity) answer = TokenResponse(id, c.hold->json, now);
+      }
+      c.hold.reset();
+      Respond(w, c, answer, ApiPath::kToken, c.keep_alive);
     } else if (c.waiting_refresh) {
       c.waiting_refresh = false;
       Respond(w, c, ErrorResponse(504, "the login is taking too long"), ApiPath::kRefresh, false);
@@ -524,11 +549,17 @@ void SocketServer::Impl::Sweep(Worker& w) {
       CloseConn(w, fd);  // idle keep-alive, or a reader that stopped reading
     }
   }
+  std::optional<MonoTime> next;
+  for (auto& [fd, c] : w.conns) {
+    if (!next || c.deadline < *next) next = c.deadline;
+  }
+  return next;
 }
 
 // A waiting POST /v1/refresh is answered by the first login of its identity
 // that ends after it arrived; a rejected= one also as soon as another token
-// is current, and any when its identity is gone.
+// is current, and any when its identity is gone. A held long poll is answered
+// once its identity's generation moved or no token is valid.
 void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
   std::unordered_map<std::string, Outcome> seen;
   {
@@ -539,15 +570,24 @@ void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
   MonoTime now = clock->Now();
   std::vector<int> ready;
   for (auto& [fd, c] : w.conns) {
-    if (c.waiting_refresh) ready.push_back(fd);
+    if (c.waiting_refresh || c.hold) ready.push_back(fd);
   }
   for (int fd : ready) {
     auto it = w.conns.find(fd);
     if (it == w.conns.end()) continue;
     Connection& c = it->second;
+    const std::string& name = c.hold ? c.hold->identity : c.refresh_identity;
     const ServedIdentity* id = nullptr;
     for (const auto& candidate : *ids) {
-      if (candidate.name == c.refresh_identity) id = &candidate;
+      if (candidate.name == name) id = &candidate;
+    }
+    if (c.hold) {
+      if (id && !HoldIsOver(*c.hold, *id, now)) continue;
+      HttpResponse answer = id ? TokenResponse(*id, c.hold->json, now)
+                               : ErrorResponse(404, "identity '" + name + "' was removed");
+      c.hold.reset();
+      Respond(w, c, answer, ApiPath::kToken, c.keep_alive);
+      continue;
     }
     HttpResponse answer;
     const Outcome& o = seen[c.refresh_identity];

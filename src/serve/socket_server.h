@@ -30,7 +30,8 @@ inline constexpr MonoDuration kKeepAliveIdle = std::chrono::seconds(10);
 /// A POST /v1/refresh waits at most this long for the login.
 inline constexpr MonoDuration kRefreshWait = std::chrono::seconds(60);
 /// Connections beyond this are closed at once.
-inline constexpr int kMaxConnections = 1000;
+/// (Held long polls count: a thousand of them are normal.)
+inline constexpr int kMaxConnections = 1800;
 
 /// Called from server threads for POST /v1/refresh: `identity` asks for a
 /// login; `rejected_generation` is the generation of the token reported as
