@@ -34,6 +34,10 @@ const std::set<std::string>& AccessKeys() {
   static const std::set<std::string> keys = {"allow_users", "allow_groups"};
   return keys;
 }
+const std::set<std::string>& HookKeys() {
+  static const std::set<std::string> keys = {"on_change", "timeout"};
+  return keys;
+}
 const std::set<std::string>& RefreshKeys() {
   static const std::set<std::string> keys = {"at", "jitter", "retry_min", "retry_max"};
   return keys;
@@ -59,6 +63,21 @@ std::vector<std::string> SplitList(std::string_view text) {
   std::string cur;
   for (char c : text) {
     if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ' || c == '\t') {
       if (!cur.empty()) out.push_back(cur);
       cur.clear();
     } else {
@@ -269,6 +288,20 @@ void ParseFile(Reader& r, const std::string& sec, FileConfig* c) {
   }
 }
 
+// [hook] or [hook:NAME]: no shell, so the command is split on whitespace.
+void ParseHook(Reader& r, const std::string& sec, HookConfig* c) {
+  if (const IniValue* v = r.Find(sec + ".on_change")) {
+    c->argv = SplitWords(v->value);
+    if (!c->argv.empty() && c->argv.front().front() != '/') {
+      r.Problem(sec + ".on_change", "'" + c->argv.front() +
+                                        "' must be an absolute path (the hook runs with no shell "
+                                        "and no PATH lookup)");
+    }
+  }
+  r.Duration(sec + ".timeout", &c->timeout);
+  if (c->timeout.count() <= 0) r.Problem(sec + ".timeout", "must be positive");
+}
+
 // allow_users / allow_groups of [socket] or [socket:NAME].
 void ParseAccess(Reader& r, const std::string& sec, AccessConfig* c) {
   if (const IniValue* v = r.Find(sec + ".allow_users")) {
@@ -419,8 +452,9 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
       continue;
     }
     if (!p.name.empty()) {
-      if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket") {
-        section_problem("only [nacos:NAME], [file:NAME] and [socket:NAME] name an identity");
+      if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket" && p.kind != "hook") {
+        section_problem(
+            "only [nacos:NAME], [file:NAME], [socket:NAME] and [hook:NAME] name an identity");
         continue;
       }
       if (!IsIdentityName(p.name)) {
@@ -431,7 +465,10 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
         section_problem("there is no [nacos:" + p.name + "] section for identity " + p.name);
         continue;
       }
-      keys = p.kind == "nacos" ? &NacosKeys() : p.kind == "file" ? &FileKeys() : &AccessKeys();
+      keys = p.kind == "nacos"  ? &NacosKeys()
+             : p.kind == "file" ? &FileKeys()
+             : p.kind == "hook" ? &HookKeys()
+                                : &AccessKeys();
     } else if (p.kind == "nacos") {
       keys = &NacosKeys();
     } else if (p.kind == "file") {
@@ -440,6 +477,12 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
         continue;
       }
       keys = &FileKeys();
+    } else if (p.kind == "hook") {
+      if (!has_default) {
+        section_problem("there is no [nacos] section, so no default identity whose hook this is");
+        continue;
+      }
+      keys = &HookKeys();
     } else if (p.kind == "socket") {
       keys = &SocketKeys();
     } else if (p.kind == "refresh") {
@@ -474,6 +517,7 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     }
     ParseNacos(r, "nacos" + suffix, &id.nacos);
     ParseFile(r, "file" + suffix, &id.file);
+    ParseHook(r, "hook" + suffix, &id.hook);
     if (!is_default) {
       AccessConfig access;
       ParseAccess(r, "socket" + suffix, &access);

@@ -80,6 +80,13 @@ struct SocketConfig {
   bool operator==(const SocketConfig&) const = default;
 };
 
+/// [hook] / [hook:NAME]: a command run after each new token of the identity.
+struct HookConfig {
+  std::vector<std::string> argv;  // on_change split on whitespace; argv[0] absolute; empty: none
+  Millis timeout = std::chrono::seconds(30);
+  bool operator==(const HookConfig&) const = default;
+};
+
 /// The identity that [nacos], [file] and [socket] describe.
 inline constexpr const char* kDefaultIdentity = "default";
 
@@ -92,6 +99,7 @@ struct IdentityConfig {
   /// [socket:NAME]'s lists: who may get this identity's token over the
   /// socket; unset: whoever the [socket] lists let connect.
   std::optional<AccessConfig> access;
+  HookConfig hook;
   bool operator==(const IdentityConfig&) const = default;
 };
 

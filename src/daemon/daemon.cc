@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <vector>
 
 #include "base/log.h"
 #include "host/signals.h"
@@ -24,6 +25,7 @@ Daemon::~Daemon() {
   for (auto& id : identities_) {
     id->keeper->Abort();
     id->worker->Join();
+    id->hook->Stop();
   }
 }
 
@@ -37,6 +39,8 @@ std::unique_ptr<Daemon::Identity> Daemon::MakeIdentity(const PreparedIdentity& p
                                              std::random_device{}());
   id->keeper->AddObserver(id->publisher.get());  // first: the file before anyone is told
   id->keeper->AddObserver(this);
+  id->hook = std::make_unique<HookRunner>(prepared.config.hook, prepared.config.file.path, "");
+  id->keeper->AddObserver(id->hook.get());  // last: it must not delay the file or the socket
   id->worker = std::make_unique<LoginWorker>(clock_, &wakeup_);
   return id;
 }
@@ -53,6 +57,9 @@ void Daemon::SetLogPrefixes() {
   for (auto& id : identities_) {
     std::string prefix = several ? "[" + id->name + "] " : "";
     id->keeper->SetLogPrefix(prefix);
+    if (const IdentityConfig* c = prepared_.config.Find(id->name)) {
+      id->hook->Reconfigure(c->hook, c->file.path, prefix);
+    }
   }
 }
 
@@ -209,6 +216,7 @@ void Daemon::Reload(MonoTime now) {
     removed.push_back(id->name);
     id->keeper->Remove(now);  // its file and saved state go with it
     id->worker->Join();
+    id->hook->Stop();
   }
   identities_ = std::move(kept);
   prepared_ = std::move(next);
@@ -301,16 +309,21 @@ int Daemon::Run() {
     UpdateStatus(now);
     notifier_.MaybePing(now);
     if (notifier_.watchdog_enabled()) wake = std::min(wake, notifier_.next_ping());
+    std::vector<pollfd> fds = {{signal_fd, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
+    for (auto& id : identities_) {
+      id->hook->AddPollFds(&fds);
+      if (auto t = id->hook->next_deadline()) wake = std::min(wake, *t);
+    }
     MonoDuration wait = std::max(MonoDuration(0), wake - now);
     int timeout_ms = static_cast<int>(std::min<int64_t>(wait.count() + 1, 24 * 3600 * 1000));
 
-    pollfd fds[2] = {{signal_fd, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
-    int n = poll(fds, 2, timeout_ms);
+    int n = poll(fds.data(), fds.size(), timeout_ms);
     if (n < 0 && errno != EINTR) {
       LogError(std::string("poll failed: ") + std::strerror(errno));
       break;
     }
     now = clock_->Now();
+    for (auto& id : identities_) id->hook->Service(now);
     if (fds[1].revents & POLLIN) wakeup_.Drain();
     if (fds[0].revents & POLLIN) {
       while (int signo = ReadSignal(signal_fd)) HandleSignal(signo, now, &stop);
@@ -320,6 +333,7 @@ int Daemon::Run() {
   notifier_.Stopping();
   for (auto& id : identities_) id->keeper->Abort();
   for (auto& id : identities_) id->worker->Join();
+  for (auto& id : identities_) id->hook->Stop();
   if (socket_) socket_->Stop();
   ::close(signal_fd);
   now = clock_->Now();
@@ -348,6 +362,16 @@ int Daemon::RunOnce() {
       worse(kExitUnavailable);  // the answer was unusable (logged)
     } else if (!id->publisher->up_to_date()) {
       worse(kExitCantCreate);  // logged by the publisher
+    }
+  }
+  // A hook started for the new token finishes (or meets its timeout) before we exit.
+  for (auto& id : identities_) {
+    while (auto deadline = id->hook->next_deadline()) {
+      std::vector<pollfd> fds;
+      id->hook->AddPollFds(&fds);
+      MonoDuration left = std::max(MonoDuration(0), *deadline - clock_->Now());
+      poll(fds.data(), fds.size(), static_cast<int>(left.count()) + 1);
+      id->hook->Service(clock_->Now());
     }
   }
   return rc;

@@ -14,6 +14,7 @@
 #include "base/wakeup.h"
 #include "daemon/login_worker.h"
 #include "daemon/prepared_config.h"
+#include "host/hook_runner.h"
 #include "host/notifier.h"
 #include "keeper/token_keeper.h"
 #include "publish/token_publisher.h"
@@ -52,6 +53,7 @@ class Daemon final : private TokenObserver {
     std::unique_ptr<TokenPublisher> publisher;
     std::unique_ptr<TokenKeeper> keeper;
     std::unique_ptr<LoginWorker> worker;
+    std::unique_ptr<HookRunner> hook;
   };
 
   std::unique_ptr<Identity> MakeIdentity(const PreparedIdentity& prepared, const Config& config);

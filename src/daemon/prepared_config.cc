@@ -1,6 +1,10 @@
 #include "daemon/prepared_config.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "base/file_ops.h"
 #include "publish/token_file.h"
@@ -69,6 +73,11 @@ PreparedConfig PrepareConfig(const ConfigSource& source, const PreparedConfig* p
       if (Status s = TokenFile(state, &ops).CheckDirectory(); !s) {
         problems->push_back("socket.path: " + s.error());
       }
+    }
+    if (!id.hook.argv.empty() && access(id.hook.argv.front().c_str(), X_OK) != 0) {
+      problems->push_back(std::string(id.name == kDefaultIdentity ? "hook" : "hook:" + id.name) +
+                          ".on_change: cannot execute '" + id.hook.argv.front() +
+                          "': " + std::strerror(errno));
     }
     auto login = NacosPasswordLogin::Create(id.nacos, std::move(*password), clock);
     if (!login) {
