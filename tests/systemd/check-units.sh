@@ -76,6 +76,13 @@ cp "$sd/nacos-tokend.service.d/ip-allow-list.conf.example" \
    "$work/dropin/nacos-tokend.service.d/ip-allow-list.conf"
 verify "$work/dropin" nacos-tokend.service
 
+# The example pair for services that follow the token (systemd/examples), as an administrator
+# would install them (my-app.service stands for theirs).
+mkdir -p "$work/examples"
+cp "$sd/examples/my-app-token.path" "$sd/examples/my-app-token.service" "$work/examples/"
+printf '[Service]\nExecStart=/bin/true\n' > "$work/examples/my-app.service"
+verify "$work/examples" my-app-token.path my-app-token.service
+
 # security: the shipped unit, and with the drop-in.
 security() {  # DIR LABEL
   local out rc score

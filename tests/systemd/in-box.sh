@@ -161,6 +161,13 @@ bx 'test ! -e /run/nacos-tokend/token' && ok "no token file while activating" ||
 sleep 3
 [[ $(show NRestarts) == 0 && $(show ActiveState) == activating ]] &&
   ok "no restart loop while Nacos is down" || bad "restarted while waiting for Nacos"
+# A reload while the first login still fails must not make the unit active (READY=1 comes
+# once, after the first valid token).
+bx 'systemctl kill -s HUP --kill-who=main nacos-tokend.service'
+sleep 2
+[[ $(show ActiveState) == activating ]] && bx 'test ! -e /run/nacos-tokend/token' &&
+  ok "HUP during the outage: still 'activating', no READY before a token" ||
+  bad "HUP during the outage made the unit '$(show ActiveState)'"
 fault none
 bx 'systemctl kill -s USR1 --kill-who=main nacos-tokend.service'    # USR1: log in now
 if T=40 bx 'systemctl start nacos-tokend.service'; then
@@ -215,6 +222,24 @@ wait_until 10 "a failed reload in the journal" \
 wait_until 10 "active after a bad reload" '[[ $(systemctl is-active nacos-tokend) == active ]]' &&
   as reader nacos-token >/dev/null && ok "still serving with the old configuration"
 bx 'cp /root/good.ini /etc/nacos-tokend/nacos-tokend.ini'
+
+# --- 4b. the hook under the hardened unit: a script in /usr/local/libexec ---
+bx "install -d /usr/local/libexec && printf '%s\n' '#!/bin/sh' \
+      'echo \"\$NACOS_TOKEN_IDENTITY \$NACOS_TOKEN_GENERATION \${#NACOS_ACCESS_TOKEN}\" >> /run/nacos-tokend/hook.log' \
+      > /usr/local/libexec/nacos-token-changed && chmod 0755 /usr/local/libexec/nacos-token-changed &&
+    printf '\n[hook]\non_change = /usr/local/libexec/nacos-token-changed\ntimeout = 10s\n' \
+      >> /etc/nacos-tokend/nacos-tokend.ini"
+mark=$(journal_mark)
+T=30 bx 'systemctl reload nacos-tokend.service'
+sleep 1.2  # the stand-in gives one token per user and second: let the next login get a new one
+bx 'systemctl kill -s USR1 --kill-who=main nacos-tokend.service'
+wait_until 15 "the hook's line" 'grep -q "^default [0-9]* [1-9]" /run/nacos-tokend/hook.log' &&
+  ok "hook ran under the hardened unit: $(T=5 bx 'tail -1 /run/nacos-tokend/hook.log')" ||
+  { bad "the hook did not run"; journal_since "$mark" | tail -5 | sed 's/^/      /'; }
+journal_since "$mark" | grep -q 'hook /usr/local/libexec/nacos-token-changed: exit status 0' &&
+  ok "journal: the hook's exit status" || bad "no hook exit status in the journal"
+bx 'cp /root/good.ini /etc/nacos-tokend/nacos-tokend.ini && rm -f /run/nacos-tokend/hook.log'
+T=30 bx 'systemctl reload nacos-tokend.service'
 
 # --- 5. restart reuses the saved token: no login ---
 # A fresh login first, so no scheduled refresh falls inside the restart.
