@@ -132,7 +132,7 @@ class CoreTest(TokendTestCase):
                    r"credentials rejected: \"User not found! Please check user exist or password "
                    r"is right!\"")
         time.sleep(2.5)
-        # Rejections retry on the slow side (retry_max/2 .. retry_max): a few, not dozens.
+        # Rejections retry at the retry_max pace from the start: a few, not dozens.
         self.assertLessEqual(nacos.stats()["logins"], 4)
         self.assertFalse(os.path.exists(d.token_path))
         result = d.run_once()
