@@ -682,6 +682,31 @@ class RealDaemonTest(TokendTestCase):
         w.assert_no_line(1.5)
         self.assertEqual(w.stop(), 0)
 
+    def test_watch_holds_one_request_and_survives_a_restart_without_duplicates(self):
+        nacos, d, token = self.start(ttl=300)
+        d.wait_state()
+        w = Running(["--socket", d.socket_path, "--file", d.token_path, "--watch"])
+        self.addCleanup(w.kill)
+        self.assertEqual(w.line(), token + "\n")
+        time.sleep(0.5)
+        metrics = lambda: d.request(target="/metrics")[2]
+        served = lambda: sum(int(line.rsplit(" ", 1)[1]) for line in metrics().splitlines()
+                             if line.startswith('nacos_tokend_requests_total{path="/v1/token"'))
+        before = served()
+        time.sleep(3)
+        self.assertLessEqual(served() - before, 1, "--watch polls instead of holding")
+        # The daemon restarts and reuses its saved token: nothing new, no line.
+        d.stop()
+        d2 = self.daemon([nacos.server_entry])
+        d2.wait_log("reusing the token saved")
+        w.assert_no_line(2.0)
+        time.sleep(1.1)
+        d2.signal(signal.SIGUSR1)
+        new = d2.wait_token(different_from=token)
+        self.assertEqual(w.line(), new + "\n")
+        w.assert_no_line(1.0)
+        self.assertEqual(w.stop(), 0)
+
 
 if __name__ == "__main__":
     main()
