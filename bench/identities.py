@@ -7,26 +7,12 @@ Goal (issue 9): each added identity costs under 0.2 MiB of RSS and no wake-ups.
 """
 
 import argparse
-import glob
 import os
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def context_switches(pid):
-    total = 0
-    for status in glob.glob(f"/proc/{pid}/task/*/status"):
-        try:
-            with open(status) as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total
 
 
 def rss_kib(pid):
@@ -60,9 +46,9 @@ def measure(harness, nacos, workdir, count, seconds):
         harness.wait_until(lambda: all(os.path.exists(f) for f in files), 30,
                            what=f"{count} token files")
         time.sleep(2)  # settle: the logins' threads are gone, the allocator is quiet
-        before = context_switches(d.pid)
+        before = harness.context_switches(d.pid)
         time.sleep(seconds)
-        woken = (context_switches(d.pid) - before) / seconds
+        woken = (harness.context_switches(d.pid) - before) / seconds
         return rss_kib(d.pid), woken, threads(d.pid)
     finally:
         d.stop()

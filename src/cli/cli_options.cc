@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/duration.h"
+#include "base/identity_name.h"
 #include "base/version.h"
 #include "cli/cli_help.h"
 #include "cli/token_output.h"
@@ -45,16 +46,6 @@ std::string CliOptions::TokenFile() const {
   if (!file.empty()) return file;
   if (identity.empty() || identity == "default") return "/run/nacos-tokend/token";
   return "/run/nacos-tokend/" + identity + ".token";
-}
-
-bool ValidIdentityName(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
-    if (!ok) return false;
-  }
-  return true;
 }
 
 int ParseCliArgs(int argc, char** argv, CliOptions* o) {
@@ -109,7 +100,7 @@ int ParseCliArgs(int argc, char** argv, CliOptions* o) {
       o->file = value;
     } else if (take("--identity", "-i")) {
       if (!has_value) return Usage("--identity needs a name");
-      if (!ValidIdentityName(value)) {
+      if (!IsIdentityName(value)) {
         return Usage("invalid identity name '" + value.substr(0, 64) +
                      "': names are 1 to 32 of a-z 0-9 _ -, starting with a letter or digit");
       }

@@ -28,9 +28,6 @@ struct CliOptions {
   std::string TokenFile() const;
 };
 
-/// True for [a-z0-9][a-z0-9_-]{0,31}, the names identities may have.
-bool ValidIdentityName(std::string_view name);
-
 /// Parses argv into `o`. Returns -1 when the program should go on, else the exit code to
 /// return at once: 0 after --help/--version, kUsage after a message on stderr. Never puts the
 /// value of --rejected into a message. `--rejected -` reads the token from stdin here.

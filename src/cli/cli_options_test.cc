@@ -1,5 +1,7 @@
 #include "cli/cli_options.h"
 
+#include "base/identity_name.h"
+
 #include <string>
 #include <vector>
 
@@ -39,12 +41,12 @@ TEST_CASE("cli options: identity names") {
   for (const char* good :
        {"default", "a", "0", "ci-staging_2", "abcdefghijklmnopqrstuvwxyz012345"}) {
     CAPTURE(good);
-    CHECK(ValidIdentityName(good));
+    CHECK(IsIdentityName(good));
   }
   for (const char* bad :
        {"", "Staging", "_a", "-a", "a/b", "a b", "a.b", "abcdefghijklmnopqrstuvwxyz0123456"}) {
     CAPTURE(bad);
-    CHECK_FALSE(ValidIdentityName(bad));
+    CHECK_FALSE(IsIdentityName(bad));
     CHECK(Parse({"-i", bad}) == kUsage);
   }
 }

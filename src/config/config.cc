@@ -58,11 +58,12 @@ KeyParts SplitKey(const std::string& full) {
   return p;
 }
 
-std::vector<std::string> SplitList(std::string_view text) {
+// Splits on any of `separators`, dropping empty items.
+std::vector<std::string> Split(std::string_view text, std::string_view separators) {
   std::vector<std::string> out;
   std::string cur;
   for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\t') {
+    if (separators.find(c) != std::string_view::npos) {
       if (!cur.empty()) out.push_back(cur);
       cur.clear();
     } else {
@@ -72,21 +73,7 @@ std::vector<std::string> SplitList(std::string_view text) {
   if (!cur.empty()) out.push_back(cur);
   return out;
 }
-
-std::vector<std::string> SplitWords(std::string_view text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : text) {
-    if (c == ' ' || c == '\t') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
+std::vector<std::string> SplitList(std::string_view text) { return Split(text, ", \t"); }
 
 bool ParseUnsigned(std::string_view s, unsigned long* out) {
   if (s.empty() || s.size() > 10) return false;
@@ -291,7 +278,7 @@ void ParseFile(Reader& r, const std::string& sec, FileConfig* c) {
 // [hook] or [hook:NAME]: no shell, so the command is split on whitespace.
 void ParseHook(Reader& r, const std::string& sec, HookConfig* c) {
   if (const IniValue* v = r.Find(sec + ".on_change")) {
-    c->argv = SplitWords(v->value);
+    c->argv = Split(v->value, " \t");
     if (!c->argv.empty() && c->argv.front().front() != '/') {
       r.Problem(sec + ".on_change", "'" + c->argv.front() +
                                         "' must be an absolute path (the hook runs with no shell "
@@ -396,16 +383,6 @@ Result<ServerEndpoint> ParseServer(std::string_view text) {
     s.port = static_cast<uint16_t>(p);
   }
   return s;
-}
-
-bool IsIdentityName(std::string_view name) {
-  if (name.empty() || name.size() > 32) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
-    if (!ok) return false;
-  }
-  return true;
 }
 
 const IdentityConfig* Config::Find(const std::string& name) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "base/identity_name.h"
 #include "base/log.h"
 #include "config/ini.h"
 
@@ -117,9 +118,6 @@ struct Config {
 /// Where an identity's token is saved for a restart (mode 0600): beside its
 /// file, or in the socket's directory when it has no file.
 std::string StatePath(const IdentityConfig& identity, const SocketConfig& socket);
-
-/// Whether `name` may name an identity: [a-z0-9][a-z0-9_-]{0,31}.
-bool IsIdentityName(std::string_view name);
 
 /// Longest Unix socket path the kernel accepts (sun_path is 108 bytes with the NUL).
 constexpr size_t kMaxSocketPath = 107;

@@ -137,19 +137,4 @@ ParseOutcome ParseHttpRequest(std::string_view data, HttpRequest* request) {
   return o;
 }
 
-std::string QueryParam(std::string_view query, std::string_view name) {
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t amp = query.find('&', start);
-    std::string_view item = query.substr(start, amp == std::string_view::npos ? amp : amp - start);
-    size_t eq = item.find('=');
-    if (item.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    start = amp + 1;
-  }
-  return "";
-}
-
 }  // namespace tokend

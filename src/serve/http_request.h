@@ -35,7 +35,4 @@ struct ParseOutcome {
 /// it is returned only while `data` is shorter than the limits allow.
 ParseOutcome ParseHttpRequest(std::string_view data, HttpRequest* request);
 
-/// Value of `name` in a query string ("format=json&x=1"), undecoded; empty when absent.
-std::string QueryParam(std::string_view query, std::string_view name);
-
 }  // namespace tokend

@@ -1,5 +1,7 @@
 #include "serve/http_request.h"
 
+#include "base/form_encode.h"
+
 #include "test_util.h"
 
 using namespace tokend;
@@ -16,9 +18,10 @@ TEST_CASE("http request: what curl sends") {
   CHECK(r.path == "/v1/token");
   CHECK(r.query == "format=json");
   CHECK(r.keep_alive);
-  CHECK(QueryParam(r.query, "format") == "json");
-  CHECK(QueryParam("a=1&format=raw", "format") == "raw");
-  CHECK(QueryParam("a=1", "format").empty());
+  CHECK(FormField(r.query, "format") == "json");
+  CHECK(FormField("a=1&format=raw", "format") == "raw");
+  CHECK(FormField("rejected=a%2Bb+c", "rejected") == "a+b c");
+  CHECK(FormField("a=1", "format").empty());
 }
 
 TEST_CASE("http request: incomplete until the head (and body) arrived") {

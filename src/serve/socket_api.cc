@@ -179,7 +179,7 @@ HttpResponse RouteRequest(const HttpRequest& request, const ApiState& state) {
   switch (ClassifyPath(request.path)) {
     case ApiPath::kToken: {
       if (!IsGet(request)) return MethodNotAllowed("GET, HEAD");
-      std::string format = QueryParam(request.query, "format");
+      std::string format = FormField(request.query, "format");
       if (!format.empty() && format != "json" && format != "raw") {
         return ErrorResponse(400, "unknown format '" + format.substr(0, 32) + "'; use json or raw");
       }

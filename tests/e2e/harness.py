@@ -8,6 +8,7 @@ Waiting is always a bounded poll (`wait_until`), never a bare sleep.
 from __future__ import annotations
 
 import atexit
+import glob
 import http.client
 import json
 import os
@@ -76,6 +77,20 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(self.timeout)
         self.sock.connect(self.unix_path)
+
+
+def context_switches(pid: int) -> int:
+    """Every thread's voluntary and involuntary context switches: how often the process woke."""
+    total = 0
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        try:
+            with open(status) as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def socket_request(path: str, method: str = "GET", target: str = "/v1/token",

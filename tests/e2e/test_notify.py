@@ -2,25 +2,11 @@
 level-triggered, held without a thread or a wake-up, and answered on a new token, on expiry
 (503) or when `wait` passes; the generation survives a restart that reuses the token."""
 
-import glob
 import os
 import threading
 import time
 
-from harness import TokendTestCase, main, socket_request, wait_until
-
-
-def context_switches(pid: int) -> int:
-    total = 0
-    for status in glob.glob(f"/proc/{pid}/task/*/status"):
-        try:
-            with open(status) as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total
+from harness import TokendTestCase, context_switches, main, socket_request, wait_until
 
 
 class NotifyTest(TokendTestCase):
