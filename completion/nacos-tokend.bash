@@ -8,7 +8,7 @@ _nacos_tokend() {
   local nacos="servers context_path api username password_file password_env connect_timeout
                request_timeout ca_file tls_verify"
   local refresh="at jitter retry_min retry_max" file="path mode group format"
-  local socket="path mode group allow_users allow_groups" log="level"
+  local socket="path mode group allow_users allow_groups" hook="on_change timeout" log="level"
   case $prev in
     -c | --config)
       compopt -o filenames 2>/dev/null
@@ -17,7 +17,7 @@ _nacos_tokend() {
     -D | --define)
       local words=() k
       case $cur in
-        nacos:*.* | file:*.*)
+        nacos:*.* | file:*.* | hook:*.*)
           local section=${cur%%.*} kind=${cur%%:*}
           for k in ${!kind}; do words+=("$section.$k="); done ;;
         socket:*.*)
@@ -27,6 +27,7 @@ _nacos_tokend() {
           for k in $refresh; do words+=("refresh.$k="); done
           for k in $file; do words+=("file.$k="); done
           for k in $socket; do words+=("socket.$k="); done
+          for k in $hook; do words+=("hook.$k="); done
           words+=("log.level=") ;;
       esac
       compopt -o nospace 2>/dev/null
