@@ -41,12 +41,12 @@ TEST_CASE("cli options: identity names") {
   for (const char* good :
        {"default", "a", "0", "ci-staging_2", "abcdefghijklmnopqrstuvwxyz012345"}) {
     CAPTURE(good);
-    CHECK(IsIdentityName(good));
+    CHECK(tokend::IsIdentityName(good));
   }
   for (const char* bad :
        {"", "Staging", "_a", "-a", "a/b", "a b", "a.b", "abcdefghijklmnopqrstuvwxyz0123456"}) {
     CAPTURE(bad);
-    CHECK_FALSE(IsIdentityName(bad));
+    CHECK_FALSE(tokend::IsIdentityName(bad));
     CHECK(Parse({"-i", bad}) == kUsage);
   }
 }

@@ -53,9 +53,10 @@ class HookTest(TokendTestCase):
         nacos = self.fake_nacos(ttl=3)
         out = os.path.join(self.dir, "runs.jsonl")
         self.script("recorder.py", RECORDER)
-        # A shell first: it shows the signal state the daemon gave (Python changes its own).
+        # grep, run by a shell, shows the signal state the hook got (Python changes its own;
+        # the shell itself blocks signals while it waits for a child).
         hook = self.script("recorder", "#!/bin/sh\n"
-                           "grep -E '^Sig(Blk|Ign)' /proc/$$/status > \"$1.sig\"\n"
+                           "grep -E '^Sig(Blk|Ign)' /proc/self/status > \"$1.sig\"\n"
                            f"exec {self.dir}/recorder.py \"$@\"\n")
         d = self.daemon([nacos.server_entry], hook__on_change=f"{hook} {out}",
                         env={"SECRET_OF_THE_CALLER": "x"})
