@@ -82,6 +82,10 @@ void Daemon::OnTokenEvent(const std::string& identity, const TokenEvent& event) 
   if (socket_) socket_->OnTokenEvent(identity, event);
 }
 
+void Daemon::OnLoginEnding(const std::string& identity) {
+  if (socket_) socket_->OnLoginEnding(identity);
+}
+
 void Daemon::OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) {
   if (socket_) socket_->OnLoginFinished(identity, outcome);
 }

@@ -68,6 +68,7 @@ class Daemon final : private TokenObserver {
 
   // TokenObserver: forwards to the socket in service (which a reload may replace).
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
+  void OnLoginEnding(const std::string& identity) override;
   void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
 
   const Clock* clock_;

@@ -94,6 +94,9 @@ void TokenKeeper::FinishLogin(MonoTime now, const LoginMethod* from, LoginRoundR
     forced_carry_ = forced_carry_ || forced;
     return;
   }
+  // Before anything of this login shows: a refresh that sees its token was
+  // asked after it ended, and must not be answered by it.
+  for (TokenObserver* o : observers_) o->OnLoginEnding(name());
   LoginResult label = result.success                                  ? LoginResult::kOk
                       : result.failure_kind == FailureKind::kRejected ? LoginResult::kRejected
                                                                       : LoginResult::kFailed;

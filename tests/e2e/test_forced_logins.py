@@ -66,6 +66,24 @@ class ForcedLoginsTest(TokendTestCase):
         self.assertLess(took, SPACING + 1.5, "delayed by the 5 s spacing at most")
         self.assert_token_accepted(nacos, answer["accessToken"])
 
+    def test_a_refresh_as_soon_as_the_file_appears_is_answered_by_a_new_login(self):
+        # The first login's outcome is still being applied (its saved state written) when its
+        # file appears; a refresh sent then asks for a login after that one, never its answer.
+        nacos = self.fake_nacos()
+        for i in range(12):
+            run = os.path.join(self.dir, f"run{i}")
+            d = self.daemon([nacos.server_entry], start=False,
+                            token_path=os.path.join(run, "token"),
+                            socket_path=os.path.join(run, "tokend.sock"))
+            logins = nacos.stats()["logins"]
+            d.start()
+            wait_until(lambda: d.token(), interval=0.0005, what="the token file")
+            status, answer, _ = self.refresh(d)
+            self.assertEqual(status, 200, answer)
+            self.assertEqual(nacos.stats()["logins"], logins + 2,
+                             f"run {i}: answered without a login after the request")
+            d.kill()
+
     def test_two_refreshes_one_second_apart_are_spaced_five_seconds(self):
         nacos, d = self.start()
         d.wait_token()
@@ -99,7 +117,9 @@ class ForcedLoginsTest(TokendTestCase):
         d.wait_token()
         time.sleep(1.1)
         d.signal(signal.SIGUSR1)
-        wait_until(lambda: nacos.stats()["login_ok"] == 2, what="the USR1 login")
+        wait_until(lambda: d.request()[1].get("X-Token-Generation") == "2",
+                   what="the USR1 login's token served")
+        self.assertEqual(nacos.stats()["login_ok"], 2)
         usr1_login = time.monotonic()
         # A refresh and another USR1 within 5 s share one login, made 5 s after the first.
         waiter = threading.Thread(target=lambda: setattr(self, "answer", self.refresh(d)))
