@@ -49,11 +49,13 @@ Daemon::Identity* Daemon::Find(const std::string& name) {
 }
 
 void Daemon::SetLogPrefixes() {
-  bool several = identities_.size() > 1;
-  for (auto& id : identities_) {
-    std::string prefix = several ? "[" + id->name + "] " : "";
-    id->keeper->SetLogPrefix(prefix);
-  }
+  for (auto& id : identities_) SetLogPrefix(*id, identities_.size() > 1);
+}
+
+void Daemon::SetLogPrefix(Identity& id, bool several) {
+  std::string prefix = several ? "[" + id.name + "] " : "";
+  id.keeper->SetLogPrefix(prefix);
+  id.publisher->SetLogPrefix(prefix);
 }
 
 std::shared_ptr<const ServedIdentities> Daemon::Served() const {
@@ -183,6 +185,7 @@ void Daemon::Reload(MonoTime now) {
     Identity* existing = Find(name);
     if (!existing) {
       auto id = MakeIdentity(prepared, next.config);
+      SetLogPrefix(*id, next.identities.size() > 1);  // before its first line (reuse)
       id->publisher->SweepLeftovers();
       if (auto saved =
               id->publisher->LoadSaved(now, clock_->WallNow(), prepared.login->principal()))

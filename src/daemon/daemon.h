@@ -58,6 +58,7 @@ class Daemon final : private TokenObserver {
   Identity* Find(const std::string& name);
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
+  static void SetLogPrefix(Identity& id, bool several);
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
   void CollectLogins(MonoTime now);

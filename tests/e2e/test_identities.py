@@ -205,6 +205,7 @@ class IdentitiesTest(TokendTestCase):
                       d.request(target="/metrics")[2])
         d.wait_log(r"<4>\[flaky\] token sha256:[0-9a-f]{8} expired and no new one could be "
                    r"obtained")
+        d.wait_log(rf"<6>\[flaky\] removed {re.escape(flaky_path)} \(its token expired\)\n")
 
     def test_a_hanging_server_does_not_delay_the_other_identity(self):
         d, ids = self.start_identities(
@@ -366,6 +367,73 @@ class IdentitiesTest(TokendTestCase):
         self.assertEqual({name: nacos.stats()["logins"] for name, (nacos, _, _) in ids.items()},
                          logins, "no login after a restart")
         self.assertEqual(d2.request(target="/v1/health")[0], 200)
+
+    def test_reload_changes_one_identity_and_reuses_a_saved_token_for_an_added_one(self):
+        run = self.run_dir()
+        base, pw_base = self.identity("default", "nacos")
+        staging, pw_staging = self.identity("staging", "user-staging")
+        moved = self.fake_nacos(user="user-staging", password=pw_staging)
+        both = {"default": (base, "nacos", pw_base), "staging": (staging, "user-staging", pw_staging)}
+        config = self.write_config(self.sections(both))
+        d = self.daemon([], bare=True, config_file=config)
+        d.wait_token()
+        staging_path = os.path.join(run, "staging.token")
+        staging_token = wait_until(lambda: read_file(staging_path), what="staging's file")
+        wait_until(lambda: os.path.exists(state_path_of(staging_path)), what="staging's state")
+        self.assertEqual(d.stop(), 0)
+
+        # Without staging, then staging added back by a reload: its saved token is reused.
+        config = self.write_config(self.sections({"default": both["default"]}))
+        d2 = self.daemon([], bare=True, config_file=config)
+        d2.wait_log(r"<6>reusing the token saved by the previous run")
+        self.write_config(self.sections(both))
+        d2.signal(signal.SIGHUP)
+        d2.wait_log(r"<6>configuration reloaded; added staging\n")
+        d2.wait_log(r"<6>\[staging\] reusing the token saved by the previous run \(sha256:"
+                    r"[0-9a-f]{8}, generation 1\)")
+        self.assertEqual(d2.request(target="/v1/token?identity=staging")[2], staging_token)
+        self.assertEqual((base.stats()["logins"], staging.stats()["logins"]), (1, 1))
+
+        # Staging moves to another server: it alone logs in again, there.
+        self.write_config(self.sections({"default": both["default"],
+                                         "staging": (moved, "user-staging", pw_staging)}))
+        d2.signal(signal.SIGHUP)
+        d2.wait_log(r"<6>configuration reloaded; logging in again with new credentials or "
+                    r"servers for staging\n")
+        wait_until(lambda: moved.stats()["login_ok"] == 1, what="the login at the new server")
+        wait_until(lambda: d2.request(target="/v1/token?identity=staging&format=json")[2]
+                   .find(moved.url) > 0, what="staging served from the new server")
+        self.assertEqual((base.stats()["logins"], staging.stats()["logins"]), (1, 1))
+        self.assert_token_accepted(moved, read_file(staging_path), "user-staging")
+
+    def test_forced_logins_are_per_identity(self):
+        d, ids = self.start_identities(named=("staging",))
+        tokens = self.wait_all(d, ids)
+        time.sleep(1.1)  # a new second: new tokens
+        started = time.monotonic()
+        status, _, default_meta = d.request("POST", "/v1/refresh", timeout=15)
+        status2, _, staging_meta = d.request("POST", "/v1/refresh?identity=staging", timeout=15)
+        self.assertEqual((status, status2), (200, 200))
+        self.assertLess(time.monotonic() - started, 2.0,
+                        "one identity's forced login does not space the other's")
+        self.assertEqual((json.loads(default_meta)["generation"],
+                          json.loads(staging_meta)["generation"]), (2, 2))
+        self.assertEqual([ids[n][0].stats()["login_ok"] for n in ("default", "staging")], [2, 2])
+        # rejected= names the identity's token: only that identity logs in.
+        time.sleep(1.1)
+        current = json.loads(staging_meta)["accessToken"]
+        status, _, body = d.request("POST", "/v1/refresh?identity=staging", timeout=15,
+                                    form={"rejected": current})
+        self.assertEqual((status, json.loads(body)["generation"]), (200, 3), body)
+        self.assertEqual([ids[n][0].stats()["login_ok"] for n in ("default", "staging")], [2, 3])
+        d.wait_log(r"<4>\[staging\] token sha256:[0-9a-f]{8} \(generation 2\) was reported as "
+                   r"rejected by Nacos; logging in")
+        # Another identity's token reported under this one is not this one's: no login.
+        status, _, body = d.request("POST", "/v1/refresh", timeout=15,
+                                    form={"rejected": json.loads(body)["accessToken"]})
+        self.assertEqual((status, json.loads(body)["identity"]), (200, "default"))
+        time.sleep(0.3)
+        self.assertEqual(ids["default"][0].stats()["logins"], 2)
 
     # ------------------------------------------------------------------ configuration
 
