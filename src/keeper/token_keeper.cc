@@ -195,9 +195,11 @@ void TokenKeeper::RequestLogin(MonoTime now) {
 
 void TokenKeeper::ReportRejected(MonoTime now, uint64_t generation) {
   auto current = board_->store.Valid(now);
-  if (!current || current->generation != generation) return;  // already replaced
-  LogWarning(prefix_ + "token " + TokenFingerprint(current->value) + " (generation " +
-             std::to_string(generation) + ") was reported as rejected by Nacos; logging in");
+  if (!current || current->generation != generation) return;        // already replaced
+  if (std::exchange(rejected_logged_, generation) != generation) {  // once, however many report it
+    LogWarning(prefix_ + "token " + TokenFingerprint(current->value) + " (generation " +
+               std::to_string(generation) + ") was reported as rejected by Nacos; logging in");
+  }
   if (in_flight_) {
     in_flight_forced_ = true;
     return;
