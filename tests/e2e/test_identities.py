@@ -17,11 +17,13 @@ from harness import (NOBODY, PASSWORD, TOKEN_CLI, TOKEND, TokendTestCase, main, 
                      read_file, run_cli, state_path_of, wait_until)
 
 
-def cli_supports_identity() -> bool:
+def cli_supports(*options: str) -> bool:
+    """Whether this nacos-token knows every one of `options` (the CLI is merged separately)."""
     try:
-        return "--identity" in run_cli(["--help"], timeout=10).stdout
+        help_text = run_cli(["--help"], timeout=10).stdout
     except OSError:
         return False
+    return all(option in help_text for option in options)
 
 
 class IdentitiesTest(TokendTestCase):
@@ -506,7 +508,7 @@ class IdentitiesTest(TokendTestCase):
 
     # ------------------------------------------------------------------ nacos-token -i
 
-    @unittest.skipUnless(cli_supports_identity(), "nacos-token has no --identity yet")
+    @unittest.skipUnless(cli_supports("--identity"), "nacos-token has no --identity yet")
     def test_cli_identity(self):
         d, ids = self.start_identities(named=("staging",))
         tokens = self.wait_all(d, ids)
@@ -527,6 +529,28 @@ class IdentitiesTest(TokendTestCase):
         r = run_cli(["--socket", os.path.join(self.dir, "none.sock"), "-i", "staging",
                      "--file", ids["staging"][2]])
         self.assertEqual((r.returncode, r.stdout), (0, tokens["staging"] + "\n"), r.stderr)
+
+    @unittest.skipUnless(cli_supports("--identity", "--rejected"),
+                         "nacos-token has no --identity / --rejected yet")
+    def test_cli_rejected_for_one_identity(self):
+        d, ids = self.start_identities(named=("staging",))
+        tokens = self.wait_all(d, ids)
+        staging = ids["staging"][0]
+        time.sleep(1.1)  # a new second: the login gives a new token
+        # Read from standard input (kept out of argv): the current token, so a new login.
+        r = run_cli(["--socket", d.socket_path, "-i", "staging", "--rejected", "-"],
+                    input=tokens["staging"] + "\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        fresh = r.stdout.strip()
+        self.assertNotEqual(fresh, tokens["staging"])
+        self.assert_token_accepted(staging, fresh, "user-staging")
+        self.assertEqual((staging.stats()["login_ok"], ids["default"][0].stats()["login_ok"]),
+                         (2, 1))
+        # The old one again: the current token at once, no login.
+        r = run_cli(["--socket", d.socket_path, "-i", "staging", "--rejected", "-"],
+                    input=tokens["staging"] + "\n")
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, fresh), r.stderr)
+        self.assertEqual(staging.stats()["logins"], 2)
 
 
 if __name__ == "__main__":
