@@ -322,6 +322,29 @@ class ForcedLoginsTest(TokendTestCase):
         wait_until(lambda: nacos.stats()["login_ok"] == 1)
         self.assertNotIn(JWT_HEADER, d4.log())
 
+    # ------------------------------------------------------------------ directory fsync
+
+    def test_a_failed_directory_fsync_still_counts_as_published(self):
+        # fsync #1 is the token's temp file, #2 its directory (after the rename): fail that one.
+        nacos = self.fake_nacos()
+        notify = self.listener()
+        d = self.daemon([nacos.server_entry], start=False, env={"NOTIFY_SOCKET": notify.path})
+        command = d.command
+        d.command = lambda extra=None: ["strace", "-f", "-qq", "-o", "/dev/null", "-e",
+                                        "inject=fsync:error=EIO:when=2"] + command(extra)
+        d.start()
+        token = d.wait_token()
+        d.wait_log(rf"<4>{d.token_path}: published, but fsync of the directory "
+                   rf"{os.path.dirname(d.token_path)} failed: Input/output error; the file may "
+                   r"not survive a power loss\n")
+        wait_until(lambda: notify.has("READY=1"), what="READY=1: the file is published")
+        d.wait_state()
+        self.assertEqual(d.request()[2], token)
+        self.assert_token_accepted(nacos, token)
+        time.sleep(1.0)  # retry_min is 200 ms: a publication taken as failed would retry by now
+        self.assertNotIn("retrying", d.log())
+        self.assertEqual(d.log().count("published, but fsync"), 1)
+
 
 if __name__ == "__main__":
     main()
