@@ -9,12 +9,11 @@ import os
 import re
 import signal
 import subprocess
-import threading
 import time
 import unittest
 
-from harness import (NOBODY, PASSWORD, TOKEN_CLI, TOKEND, TokendTestCase, main, request_as,
-                     read_file, run_cli, state_path_of, wait_until)
+from harness import (NOBODY, PASSWORD, TOKEND, TokendTestCase, main, request_as, read_file,
+                     run_cli, state_path_of, wait_until, write_secret)
 
 
 def cli_supports(*options: str) -> bool:
@@ -41,29 +40,24 @@ class IdentitiesTest(TokendTestCase):
 
     def start_identities(self, default_user="nacos", named=("staging", "prod"), ttl=60,
                          daemon_settings=None, **per_identity):
-        """The default identity plus the named ones, each at its own stand-in and user.
+        """The default identity plus the named ones ("user-NAME"), each at its own stand-in.
+        per_identity[NAME]: keys for identity_defines, and "nacos" for its FakeNacos options.
         Returns (daemon, {name: (nacos, user, token_path)})."""
         run = self.run_dir()
-        ids = {}
-        default, _ = self.identity("default", default_user, ttl=ttl)
-        ids["default"] = (default, default_user, os.path.join(run, "token"))
+        default, default_password = self.identity("default", default_user, ttl=ttl)
+        ids = {"default": (default, default_user, os.path.join(run, "token"))}
         defines = {}
         for name in named:
+            keys = dict(per_identity.get(name, {}))
             user = "user-" + name
-            options = dict(ttl=ttl)
-            options.update(per_identity.get(name, {}).pop("nacos", {}))
-            nacos, password = self.identity(name, user, **options)
+            nacos, password = self.identity(name, user, **{"ttl": ttl, **keys.pop("nacos", {})})
             path = os.path.join(run, name + ".token")
             ids[name] = (nacos, user, path)
-            defines.update(self.identity_defines(name, nacos, user, password, path,
-                                                 **per_identity.get(name, {})))
-        default_password_file = os.path.join(self.dir, "password-default")
-        with open(default_password_file, "w") as f:
-            f.write(f"{PASSWORD}#default\n")
-        os.chmod(default_password_file, 0o600)
+            defines.update(self.identity_defines(name, nacos, user, password, path, **keys))
+        password_file = os.path.join(self.dir, "password-default")
+        write_secret(password_file, default_password)
         d = self.daemon([default.server_entry], nacos__username=default_user,
-                        password_file=default_password_file, defines=defines,
-                        **(daemon_settings or {}))
+                        password_file=password_file, defines=defines, **(daemon_settings or {}))
         return d, ids
 
     def wait_all(self, d, ids, timeout=10.0) -> dict:
@@ -170,7 +164,7 @@ class IdentitiesTest(TokendTestCase):
     def test_a_server_down_past_expiry_takes_only_its_identity_down(self):
         d, ids = self.start_identities(
             named=("flaky",), ttl=2, daemon_settings=dict(refresh__at="0.5", refresh__jitter="0"))
-        tokens = self.wait_all(d, ids)
+        self.wait_all(d, ids)
         default, _, default_path = ids["default"]
         flaky, _, flaky_path = ids["flaky"]
         flaky.stop()  # the server is gone: connections are refused
@@ -484,9 +478,7 @@ class IdentitiesTest(TokendTestCase):
         base, pw_base = self.identity("default", "nacos")
         staging, pw_staging = self.identity("staging", "user-staging")
         password_file = os.path.join(self.dir, "password-default")
-        with open(password_file, "w") as f:
-            f.write(pw_base + "\n")
-        os.chmod(password_file, 0o600)
+        write_secret(password_file, pw_base)
         d = self.daemon([base.server_entry], start=False, password_file=password_file,
                         defines=self.identity_defines("staging", staging, "user-staging",
                                                       pw_staging))
