@@ -122,14 +122,15 @@ class ForcedLoginsTest(TokendTestCase):
         self.assertEqual(nacos.stats()["login_ok"], 2)
         usr1_login = time.monotonic()
         # A refresh and another USR1 within 5 s share one login, made 5 s after the first.
-        waiter = threading.Thread(target=lambda: setattr(self, "answer", self.refresh(d)))
+        answers = []
+        waiter = threading.Thread(target=lambda: answers.append(self.refresh(d)))
         waiter.start()
         time.sleep(0.3)
         d.signal(signal.SIGUSR1)
         time.sleep(1.5)
         self.assertEqual(nacos.stats()["login_ok"], 2, "no forced login within 5 s of the last")
         waiter.join(15)
-        status, answer, _ = self.answer
+        status, answer, _ = answers[0]
         self.assertEqual(status, 200, answer)
         self.assertEqual(nacos.stats()["login_ok"], 3, "one login for both")
         self.assertEqual(answer["generation"], 3)
