@@ -53,13 +53,15 @@ Daemon::Identity* Daemon::Find(const std::string& name) {
 }
 
 void Daemon::SetLogPrefixes() {
-  bool several = identities_.size() > 1;
-  for (auto& id : identities_) {
-    std::string prefix = several ? "[" + id->name + "] " : "";
-    id->keeper->SetLogPrefix(prefix);
-    if (const IdentityConfig* c = prepared_.config.Find(id->name)) {
-      id->hook->Reconfigure(c->hook, c->file.path, prefix);
-    }
+  for (auto& id : identities_) SetLogPrefix(*id, identities_.size() > 1);
+}
+
+void Daemon::SetLogPrefix(Identity& id, bool several) {
+  std::string prefix = several ? "[" + id.name + "] " : "";
+  id.keeper->SetLogPrefix(prefix);
+  id.publisher->SetLogPrefix(prefix);
+  if (const IdentityConfig* c = prepared_.config.Find(id.name)) {
+    id.hook->Reconfigure(c->hook, c->file.path, prefix);
   }
 }
 
@@ -87,6 +89,10 @@ Status Daemon::Init(bool with_socket) {
 
 void Daemon::OnTokenEvent(const std::string& identity, const TokenEvent& event) {
   if (socket_) socket_->OnTokenEvent(identity, event);
+}
+
+void Daemon::OnLoginEnding(const std::string& identity) {
+  if (socket_) socket_->OnLoginEnding(identity);
 }
 
 void Daemon::OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) {
@@ -186,6 +192,7 @@ void Daemon::Reload(MonoTime now) {
     Identity* existing = Find(name);
     if (!existing) {
       auto id = MakeIdentity(prepared, next.config);
+      SetLogPrefix(*id, next.identities.size() > 1);  // before its first line (reuse)
       id->publisher->SweepLeftovers();
       if (auto saved =
               id->publisher->LoadSaved(now, clock_->WallNow(), prepared.login->principal()))

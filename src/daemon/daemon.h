@@ -60,6 +60,7 @@ class Daemon final : private TokenObserver {
   Identity* Find(const std::string& name);
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
+  void SetLogPrefix(Identity& id, bool several);
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
   void CollectLogins(MonoTime now);
@@ -70,6 +71,7 @@ class Daemon final : private TokenObserver {
 
   // TokenObserver: forwards to the socket in service (which a reload may replace).
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
+  void OnLoginEnding(const std::string& identity) override;
   void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
 
   const Clock* clock_;

@@ -35,6 +35,9 @@ class TokenObserver {
  public:
   virtual ~TokenObserver() = default;
   virtual void OnTokenEvent(const std::string& identity, const TokenEvent& event) = 0;
+  /// A login round has ended and its outcome is about to be applied: nothing of it
+  /// (token, file) is visible yet. Every call is followed by one OnLoginFinished.
+  virtual void OnLoginEnding(const std::string& /*identity*/) {}
   virtual void OnLoginFinished(const std::string& /*identity*/, const LoginOutcome& /*outcome*/) {}
 };
 

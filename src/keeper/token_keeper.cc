@@ -93,6 +93,9 @@ void TokenKeeper::FinishLogin(MonoTime now, const LoginMethod* from, LoginRoundR
     forced_carry_ = forced_carry_ || forced;
     return;
   }
+  // Before anything of this login shows: a refresh that sees its token was
+  // asked after it ended, and must not be answered by it.
+  for (TokenObserver* o : observers_) o->OnLoginEnding(name());
   LoginResult label = result.success                                  ? LoginResult::kOk
                       : result.failure_kind == FailureKind::kRejected ? LoginResult::kRejected
                                                                       : LoginResult::kFailed;
@@ -184,9 +187,11 @@ void TokenKeeper::RequestLogin(MonoTime now) {
 
 void TokenKeeper::ReportRejected(MonoTime now, uint64_t generation) {
   auto current = board_->store.Valid(now);
-  if (!current || current->generation != generation) return;  // already replaced
-  LogWarning(prefix_ + "token " + TokenFingerprint(current->value) + " (generation " +
-             std::to_string(generation) + ") was reported as rejected by Nacos; logging in");
+  if (!current || current->generation != generation) return;        // already replaced
+  if (std::exchange(rejected_logged_, generation) != generation) {  // once, however many report it
+    LogWarning(prefix_ + "token " + TokenFingerprint(current->value) + " (generation " +
+               std::to_string(generation) + ") was reported as rejected by Nacos; logging in");
+  }
   if (in_flight_) {
     in_flight_forced_ = true;
     return;

@@ -89,6 +89,7 @@ class TokenKeeper {
   std::shared_ptr<LoginMethod> in_flight_;  // the method of the round running, if any
   bool in_flight_forced_ = false;           // somebody waits for the round running
   bool forced_carry_ = false;               // a dropped forced round: the next one is forced
+  uint64_t rejected_logged_ = 0;  // the generation last reported as rejected (logged once)
   ForcedLogins forced_;
   MonoTime next_login_;  // the scheduled login or retry
   int failures_ = 0;

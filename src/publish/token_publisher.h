@@ -24,6 +24,9 @@ class TokenPublisher final : public TokenObserver {
   TokenPublisher(FileConfig file, std::string state_path, const RefreshConfig& backoff,
                  std::string log_prefix);
 
+  /// "[NAME] " when the daemon holds several identities, else "".
+  void SetLogPrefix(std::string prefix) { prefix_ = std::move(prefix); }
+
   /// At start: removes temporary files an interrupted run left behind.
   void SweepLeftovers();
 

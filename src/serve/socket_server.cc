@@ -74,7 +74,7 @@ struct Connection {
   bool keep_alive = false;
   bool head = false;
   int requests = 0;
-  uint64_t refresh_seen = 0;  // the identity's login outcomes when the request arrived
+  uint64_t refresh_seen = 0;  // the identity's logins ended when the request arrived
   std::string refresh_identity;
   uint64_t rejected_generation = 0;  // rejected=<token of this generation>; 0: plain refresh
   Peer peer;                         // from SO_PEERCRED at accept
@@ -93,8 +93,11 @@ constexpr MonoDuration kLinger = std::chrono::seconds(1);
 
 }  // namespace
 
-// The last login outcome of one identity, and how many there were.
+// The last login outcome of one identity, and how many there were: `ending`
+// counts the rounds that ended, `count` those whose outcome is applied (and so
+// may answer); `count` catches up with `ending` as each is applied.
 struct Outcome {
+  uint64_t ending = 0;
   uint64_t count = 0;
   bool ok = false;
   std::string reason;
@@ -244,6 +247,11 @@ void SocketServer::Stop() {
     ::close(w.wake);
   }
   impl_->listener.Close();
+}
+
+void SocketServer::OnLoginEnding(const std::string& identity) {
+  std::lock_guard lock(impl_->mu);
+  ++impl_->outcomes[identity].ending;
 }
 
 void SocketServer::OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) {
@@ -443,7 +451,9 @@ void SocketServer::Impl::Process(Worker& w, Connection& c) {
       c.rejected_generation = r.rejected_generation;
       {
         std::lock_guard lock(mu);
-        c.refresh_seen = outcomes[r.refresh_identity].count;
+        // Logins that ended before this request are not its answer, even
+        // when their outcome is still being applied (the file written).
+        c.refresh_seen = outcomes[r.refresh_identity].ending;
       }
       request_refresh(r.refresh_identity, r.rejected_generation);
       return;

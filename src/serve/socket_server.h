@@ -63,6 +63,7 @@ class SocketServer final : public TokenObserver {
   Status Reconfigure(const SocketConfig& config);
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
+  void OnLoginEnding(const std::string& identity) override;
   void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
   /// Looks again at the requests waiting (a rejected= report the keeper found outdated).
   void Recheck();

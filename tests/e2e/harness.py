@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.parse
 
 from fake_nacos import FakeNacos
 
@@ -94,14 +95,34 @@ def context_switches(pid: int) -> int:
 
 
 def socket_request(path: str, method: str = "GET", target: str = "/v1/token",
-                   timeout: float = 5.0) -> tuple[int, dict, str]:
+                   timeout: float = 5.0, form: dict | None = None) -> tuple[int, dict, str]:
+    """One request over the Unix socket; `form` is sent as a url-encoded body, as curl -d does."""
     conn = UnixHTTPConnection(path, timeout)
     try:
-        conn.request(method, target)
+        if form is None:
+            conn.request(method, target)
+        else:
+            conn.request(method, target, body=urllib.parse.urlencode(form),
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
         response = conn.getresponse()
         return response.status, dict(response.getheaders()), response.read().decode()
     finally:
         conn.close()
+
+
+def request_as(uid: int, gid: int, socket_path: str, target: str = "/v1/token",
+               method: str = "GET", groups: list[int] = ()) -> tuple[int, str]:
+    """One request over the socket from another user (curl under setpriv) -> (status, body)."""
+    ids = [f"--reuid={uid}", f"--regid={gid}"]
+    ids += [f"--groups={','.join(map(str, groups))}"] if groups else ["--clear-groups"]
+    out = subprocess.run(["setpriv", *ids, "curl", "-sS", "-X", method, "-o", "-", "-w",
+                          "\n%{http_code}", "--unix-socket", socket_path,
+                          "http://localhost" + target],
+                         capture_output=True, text=True, timeout=20)
+    body, _, code = out.stdout.rpartition("\n")
+    if not code.isdigit():
+        raise AssertionError(f"curl as uid {uid} failed: {out.stderr}")
+    return int(code), body
 
 
 def run_cli(args: list[str], timeout: float = 30.0, **kwargs) -> subprocess.CompletedProcess:
@@ -109,8 +130,17 @@ def run_cli(args: list[str], timeout: float = 30.0, **kwargs) -> subprocess.Comp
                           **kwargs)
 
 
+def state_path_of(token_path: str) -> str:
+    """The saved state the daemon keeps beside a token file: DIR/.NAME.state."""
+    return os.path.join(os.path.dirname(token_path), "." + os.path.basename(token_path) + ".state")
+
+
 class Daemon:
-    """One nacos-tokend process with its configuration given by -D defines."""
+    """One nacos-tokend process with its configuration given by -D defines.
+
+    `defines` adds raw keys (e.g. "nacos:staging.servers", which no keyword can spell);
+    `bare=True` leaves out the built-in [nacos]/[file]/[socket]/... defaults, for a daemon
+    configured by `config_file` and `defines` alone."""
 
     def __init__(self, workdir: str, servers: list[str], **settings):
         self.workdir = workdir
@@ -122,8 +152,10 @@ class Daemon:
         self.config_file = settings.pop("config_file", None)
         self.umask = settings.pop("umask", None)
         self.preexec = settings.pop("preexec", None)
+        extra_defines = settings.pop("defines", {})
+        bare = settings.pop("bare", False)
         os.makedirs(os.path.dirname(self.token_path), mode=0o750, exist_ok=True)
-        self.defines = {
+        self.defines = {} if bare else {
             "nacos.servers": ", ".join(servers),
             "nacos.username": "nacos",
             "nacos.password_file": self.password_file,
@@ -137,6 +169,7 @@ class Daemon:
         }
         for key, value in settings.items():
             self.defines[key.replace("__", ".")] = str(value)
+        self.defines.update({key: str(value) for key, value in extra_defines.items()})
         if not os.path.exists(self.password_file):
             write_secret(self.password_file, PASSWORD)
         self.log_path = os.path.join(workdir, f"tokend-{id(self)}.log")
@@ -208,8 +241,7 @@ class Daemon:
 
     @property
     def state_path(self) -> str:
-        name = "." + os.path.basename(self.token_path) + ".state"
-        return os.path.join(os.path.dirname(self.token_path), name)
+        return state_path_of(self.token_path)
 
     def wait_token(self, timeout: float = 10.0, different_from: str | None = None) -> str:
         return wait_until(lambda: (t := self.token()) and t != different_from and t,
@@ -220,8 +252,9 @@ class Daemon:
         wait_until(lambda: os.path.exists(self.state_path), timeout, what="saved state")
         return self.state_path
 
-    def request(self, method: str = "GET", target: str = "/v1/token", timeout: float = 5.0):
-        return socket_request(self.socket_path, method, target, timeout)
+    def request(self, method: str = "GET", target: str = "/v1/token", timeout: float = 5.0,
+                form: dict | None = None):
+        return socket_request(self.socket_path, method, target, timeout, form)
 
     def __enter__(self) -> "Daemon":
         return self.start()
@@ -331,9 +364,32 @@ class TokendTestCase(unittest.TestCase):
     def assert_mode(self, path: str, mode: int):
         self.assertEqual(stat.S_IMODE(os.lstat(path).st_mode), mode, path)
 
-    def assert_token_accepted(self, nacos: FakeNacos, token: str):
+    def assert_token_accepted(self, nacos: FakeNacos, token: str, user: str | None = None):
+        """The stand-in accepts `token`; with `user`, as a token of that user."""
         status, body = nacos.api_get(token)
         self.assertEqual(status, 200, body)
+        if user is not None:
+            self.assertEqual(json.loads(body)["data"]["user"], user, "the token of another user")
+
+    def identity_defines(self, name: str, nacos: FakeNacos, user: str, password: str,
+                         token_path: str | None = None, **keys) -> dict:
+        """-D keys for identity `name` (sections [nacos:NAME] and [file:NAME]) logging in to
+        `nacos` as `user` with `password` (kept in its own 0600 file). `keys` go to
+        [nacos:NAME]; "file__x" ones to [file:NAME], "socket__x" ones to [socket:NAME]."""
+        password_file = os.path.join(self.dir, f"password-{name}")
+        write_secret(password_file, password)
+        defines = {f"nacos:{name}.servers": nacos.server_entry,
+                   f"nacos:{name}.username": user,
+                   f"nacos:{name}.password_file": password_file,
+                   f"nacos:{name}.request_timeout": "3s",
+                   f"nacos:{name}.connect_timeout": "1s",
+                   f"file:{name}.path": token_path or os.path.join(self.dir, "run", name + ".token")}
+        for key, value in keys.items():
+            section, _, rest = key.partition("__")
+            if section not in ("file", "socket"):
+                section, rest = "nacos", key
+            defines[f"{section}:{name}.{rest}"] = str(value)
+        return defines
 
 
 def main():
