@@ -176,12 +176,18 @@ class Daemon:
         self.process: subprocess.Popen | None = None
 
     def command(self, extra: list[str] | None = None) -> list[str]:
-        cmd = [TOKEND]
-        if self.config_file:
-            cmd += ["--config", self.config_file]
+        cmd = [TOKEND, "--config", self.config_file or self._empty_config()]
         for key, value in self.defines.items():
             cmd += ["-D", f"{key}={value}"]
         return cmd + self.args + (extra or [])
+
+    def _empty_config(self) -> str:
+        """Configured by -D alone, yet never by an installed /etc/nacos-tokend/nacos-tokend.ini
+        (which the daemon reads when it exists, and which would add its [nacos] identity)."""
+        path = os.path.join(self.workdir, "empty.ini")
+        if not os.path.exists(path):
+            open(path, "w").close()
+        return path
 
     def _preexec(self):
         if self.umask is not None:

@@ -145,7 +145,7 @@ class IdentitiesTest(TokendTestCase):
         run = self.run_dir()
         a, pa = self.identity("a", "user-a")
         b, pb = self.identity("b", "user-b")
-        # A file, so that no installed /etc/nacos-tokend/nacos-tokend.ini adds a default identity.
+        # From a configuration file, as deployed (the others mostly use -D).
         config = self.write_config(self.sections({"a": (a, "user-a", pa), "b": (b, "user-b", pb)}))
         d = self.daemon([], bare=True, config_file=config, token_path=os.path.join(run, "a.token"))
         token_a = wait_until(lambda: read_file(os.path.join(run, "a.token")), what="a's file")
