@@ -188,13 +188,15 @@ void Daemon::Reload(MonoTime now) {
       continue;
     }
     const PreparedIdentity* before = prepared_.Find(name);
-    bool relogin = prepared.config.nacos != before->config.nacos ||
-                   !(prepared.login->password() == before->login->password());
-    bool user_changed = prepared.config.nacos.username != before->config.nacos.username;
-    if (relogin)
+    bool relogin =
+        prepared.config.nacos != before->config.nacos || !(*prepared.secret == *before->secret);
+    bool user_changed = prepared.login->principal() != before->login->principal();
+    if (relogin) {
       changed.push_back(name);
-    else
+    } else {
       prepared.login = before->login;  // unchanged: the keeper goes on with the login it has
+      prepared.secret = before->secret;
+    }
     existing->keeper->Reconfigure(now, next.config.refresh, relogin ? prepared.login : nullptr,
                                   user_changed);
     existing->publisher->Reconfigure(now, prepared.config.file,
