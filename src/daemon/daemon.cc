@@ -278,10 +278,14 @@ int Daemon::Run() {
   }
   std::string who;
   for (const auto& p : prepared_.identities) {
+    std::string login =
+        p.config.nacos.login == LoginKind::kOidc
+            ? "oidc client " + p.login->principal() + " at " + p.login->first_server()
+            : "user " + p.config.nacos.username + ", " +
+                  std::to_string(p.config.nacos.servers.size()) + " server(s)";
     who += (who.empty() ? "" : "; ") +
-           (identities_.size() > 1 ? p.config.name + ": " : std::string()) + "user " +
-           p.config.nacos.username + ", " + std::to_string(p.config.nacos.servers.size()) +
-           " server(s)" + (p.config.file.path.empty() ? "" : ", file " + p.config.file.path);
+           (identities_.size() > 1 ? p.config.name + ": " : std::string()) + login +
+           (p.config.file.path.empty() ? "" : ", file " + p.config.file.path);
   }
   LogInfo("nacos-tokend started: " + who + (socket_ ? "; socket " + socket_->description() : ""));
   if (socket_) socket_->Start();  // after the line above, which tests and operators read first

@@ -87,6 +87,7 @@ class OidcLoginTest(TokendTestCase):
         self.assertEqual(meta["username"], "basic-client")
         self.assertEqual(meta["server"], idp.discovery()["token_endpoint"])
         self.assertTrue(25 <= meta["expiresIn"] <= 30, meta)
+        d.wait_log(r"nacos-tokend started: oidc client basic-client at http://127\.0\.0\.1:\d+, file ")
         d.wait_log(r"discovery http://127\.0\.0\.1:\d+/\.well-known/openid-configuration: "
                    r"token endpoint http://127\.0\.0\.1:\d+/token, client_secret_basic")
         # A Nacos (in OIDC mode) config call made with the provider's token, read from the file.
