@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/secret.h"
 #include "base/status.h"
 #include "config/config.h"
 
@@ -49,9 +50,13 @@ class HttpTransport {
   /// certificate rejected, ...). Redirects are returned, never followed.
   virtual Result<HttpAnswer> Send(const HttpExchange& exchange) = 0;
   /// POSTs `body` (application/x-www-form-urlencoded) to `path` on `server`.
+  /// The copy of `body` (it carries the password) is wiped afterwards.
   Result<HttpAnswer> Post(const ServerEndpoint& server, const std::string& path,
                           const std::string& body) {
-    return Send(HttpExchange{HttpExchange::kPost, server, path, body, {}});
+    HttpExchange exchange{HttpExchange::kPost, server, path, body, {}};
+    Result<HttpAnswer> answer = Send(exchange);
+    WipeMemory(exchange.body.data(), exchange.body.size());
+    return answer;
   }
   /// Cuts the exchange in flight, if any, and makes later Post() calls fail
   /// at once. Used on shutdown.

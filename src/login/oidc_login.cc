@@ -88,16 +88,31 @@ HttpExchange OidcLogin::TokenRequest(const OidcEndpoints& endpoints) const {
                  endpoints.token_endpoint.Target(),
                  "grant_type=client_credentials",
                  {}};
+  // Strings that hold the secret are sized up front and appended to, never concatenated into
+  // temporaries or reallocated, so that no unwiped copy is left behind.
+  WipedString encoded{FormEncode(secret_->Reveal())};
+  const std::string id = FormEncode(o.client_id);
+  x.body.reserve(x.body.size() + 3 * (o.scope.size() + o.audience.size()) + id.size() +
+                 encoded.value.size() + 64);
   if (!o.scope.empty()) x.body += "&scope=" + FormEncode(o.scope);
   if (!o.audience.empty()) x.body += "&audience=" + FormEncode(o.audience);
-  WipedString encoded{FormEncode(secret_->Reveal())};
   if (endpoints.auth == ClientAuth::kPost) {
-    x.body += "&client_id=" + FormEncode(o.client_id) + "&client_secret=" + encoded.value;
-  } else {
-    // RFC 6749 §2.3.1: both parts form-encoded before base64.
-    WipedString pair{FormEncode(o.client_id) + ":" + encoded.value};
-    x.headers.emplace_back("Authorization", "Basic " + Base64Encode(pair.value));
+    x.body += "&client_id=" + id + "&client_secret=";
+    x.body += encoded.value;
+    return x;
   }
+  // client_secret_basic, RFC 6749 §2.3.1: both parts form-encoded before base64.
+  WipedString pair;
+  pair.value.reserve(id.size() + 1 + encoded.value.size());
+  pair.value += id;
+  pair.value += ':';
+  pair.value += encoded.value;
+  WipedString base64{Base64Encode(pair.value)};
+  std::string header;
+  header.reserve(6 + base64.value.size());
+  header += "Basic ";
+  header += base64.value;
+  x.headers.emplace_back("Authorization", std::move(header));
   return x;
 }
 
