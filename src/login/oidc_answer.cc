@@ -60,10 +60,13 @@ std::variant<std::optional<double>, std::string> ExpiresIn(const Poco::JSON::Obj
   return std::optional<double>(seconds);
 }
 
+// `secret` is removed from everything quoted (a broken server might echo the request).
 std::variant<OidcTokenAnswer, LoginFailure> ParseSuccess(std::string_view content_type,
-                                                         std::string_view body) {
+                                                         std::string_view body,
+                                                         std::string_view secret) {
   if (!LooksLikeJson(content_type)) {
-    return Unusable("the answer is not JSON (Content-Type " + std::string(content_type) + ")");
+    return Unusable("the answer is not JSON (Content-Type " +
+                    QuoteServerText(content_type, secret) + ")");
   }
   Poco::JSON::Object::Ptr o = ParseObject(body);
   if (!o)
@@ -79,7 +82,7 @@ std::variant<OidcTokenAnswer, LoginFailure> ParseSuccess(std::string_view conten
     if (!type || strcasecmp(type->c_str(), "bearer") != 0) {
       return Unusable(
           "token_type is " +
-          (type ? "'" + QuoteServerText(*type, "") + "'" : std::string("not a string")) +
+          (type ? "'" + QuoteServerText(*type, secret) + "'" : std::string("not a string")) +
           ", not Bearer");
     }
   }
@@ -138,7 +141,7 @@ std::variant<OidcTokenAnswer, LoginFailure> ParseTokenAnswer(int status,
                                                              std::string_view content_type,
                                                              std::string_view body,
                                                              std::string_view secret) {
-  if (status == 200) return ParseSuccess(content_type, body);
+  if (status == 200) return ParseSuccess(content_type, body, secret);
   const std::string http = "HTTP " + std::to_string(status);
   if (status >= 300 && status < 400) {
     return LoginFailure{LoginFailureKind::kTransient,

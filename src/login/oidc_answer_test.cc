@@ -63,6 +63,9 @@ TEST_CASE("oidc answer: unusable 200s are transient and say why") {
   }
   CHECK(Fail(200, R"({"access_token":"t","expires_in":5})", "text/html").reason.find("not JSON") !=
         std::string::npos);
+  // Found by fuzzing: an echoed secret in token_type was quoted as it came.
+  CHECK(Fail(200, R"({"access_token":"t","expires_in":5,"token_type":"Bearer s3cret"})").reason ==
+        "HTTP 200 but token_type is 'Bearer ***', not Bearer");
 }
 
 TEST_CASE("oidc answer: OAuth errors are rejected credentials, with error and description") {
