@@ -183,6 +183,31 @@ class OidcLoginTest(TokendTestCase):
         self.assertEqual(once.returncode, 69, once.stderr)
         self.assertIn(f"discovery {dead_issuer}/.well-known/openid-configuration: ", once.stderr)
 
+    def test_token_endpoint_bounded_like_a_nacos_login(self):
+        # A misbehaving token endpoint (fake-nacos's login path with its faults): the same
+        # deadline, size cap and no-redirect rule as a Nacos login; each is a transient (69).
+        bad = self.fake_nacos()
+        d = self.oidc_daemon(start=False, **{
+            "nacos.oidc_token_endpoint": f"{bad.url}{bad.context_path}/v3/auth/user/login",
+            "nacos.request_timeout": "2s"})
+        expected = {
+            "hang": "no complete answer within nacos.request_timeout (2s)",
+            "drip": "no complete answer within nacos.request_timeout (2s)",
+            "huge": "bytes refused",
+            "redirect": "HTTP 302, a redirect (not followed: the client secret stays here)",
+            "500": "HTTP 500",
+        }
+        for fault, text in expected.items():
+            with self.subTest(fault=fault):
+                bad.fault(fault, count=1)
+                start = time.monotonic()
+                once = d.run_once()
+                took = time.monotonic() - start
+                self.assertEqual(once.returncode, 69, once.stderr)
+                self.assertIn(text, once.stderr)
+                self.assertLess(took, 4.5)
+                self.assertNotIn(SECRETS["basic-client"], once.stderr)
+
     def test_opaque_token_is_active_by_introspection(self):
         idp = self.idp(ttl=30, audience=OPAQUE_AUDIENCE)
         d = self.oidc_daemon(idp)
