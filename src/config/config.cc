@@ -1,7 +1,5 @@
 #include "config/config.h"
 
-#include "config/oidc_config.h"
-
 #include <grp.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -12,6 +10,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "config/oidc_config.h"
 
 namespace tokend {
 namespace {

@@ -59,8 +59,8 @@ OidcLogin::OidcLogin(const NacosConfig& config, std::shared_ptr<const Secret> se
       clock_(clock) {}
 
 std::string OidcLogin::first_server() const {
+  // From the configuration only: the daemon's thread asks while a round may be discovering.
   if (config_.oidc.token_endpoint) return config_.oidc.token_endpoint->Display();
-  if (discovered_) return discovered_->token_endpoint.Display();
   return config_.oidc.issuer ? config_.oidc.issuer->Display() : "";
 }
 

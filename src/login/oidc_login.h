@@ -35,7 +35,8 @@ class OidcLogin final : public LoginMethod {
   void Abort() override { transport_->Abort(); }
   /// The client id: the metadata's username.
   const std::string& principal() const override { return config_.oidc.client_id; }
-  /// The token endpoint when known, else the issuer.
+  /// The configured token endpoint, else the issuer. Thread-safe (reads only
+  /// the configuration).
   std::string first_server() const override;
   std::string credentials() const override { return "the client id and secret"; }
 

@@ -105,7 +105,7 @@ TEST_CASE("oidc login: discovery, then client_secret_basic with both parts form-
   CHECK(r.success->sent_at == before + 2s);
   CHECK(r.success->wall_sent_at == wall_before + 2s);
   CHECK(f.login->principal() == "my client");
-  CHECK(f.login->first_server() == "http://127.0.0.1:9000/realm/token");
+  CHECK(f.login->first_server() == "http://127.0.0.1:9000/realm/");  // the issuer
 }
 
 TEST_CASE("oidc login: discovery is kept while rounds succeed, fetched again after a failure") {
