@@ -13,7 +13,7 @@ namespace tokend {
 namespace {
 
 Result<Secret> ReadSecretFile(const std::string& path, const std::string& what,
-                              std::vector<std::string>* warnings) {
+                              const std::string& noun, std::vector<std::string>* warnings) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return Error{what + ": cannot open '" + path + "': " + std::strerror(errno)};
   struct stat st;
@@ -46,7 +46,7 @@ Result<Secret> ReadSecretFile(const std::string& path, const std::string& what,
   if (len > 0 && buf[len - 1] == '\r') --len;
   Result<Secret> result = Error{""};
   if (len == 0) {
-    result = Error{what + ": '" + path + "' holds an empty password"};
+    result = Error{what + ": '" + path + "' holds an empty " + noun};
   } else if (len > kMaxPasswordLength) {
     result = Error{what + ": '" + path + "' is longer than " + std::to_string(kMaxPasswordLength) +
                    " bytes; is it the right file?"};
@@ -105,33 +105,46 @@ void Secret::Release() {
   size_ = capacity_ = 0;
 }
 
-Result<Secret> ReadPassword(const NacosConfig& config, std::vector<std::string>* warnings) {
-  if (!config.password_file.empty()) {
-    return ReadSecretFile(config.password_file, config.section + ".password_file", warnings);
+Result<Secret> ReadSecret(const SecretSource& source, std::vector<std::string>* warnings) {
+  if (!source.file.empty()) {
+    return ReadSecretFile(source.file, source.file_key, source.what, warnings);
   }
-  if (!config.password_env.empty()) {
-    const char* value = std::getenv(config.password_env.c_str());
+  if (!source.env.empty()) {
+    const char* value = std::getenv(source.env.c_str());
     if (!value || !*value) {
-      // The name is not echoed: a password put there by mistake must not reach the log.
-      return Error{config.section +
-                   ".password_env: the environment variable it names is not set or empty"};
+      // The name is not echoed: a secret put there by mistake must not reach the log.
+      return Error{source.env_key + ": the environment variable it names is not set or empty"};
     }
     Secret secret{std::string_view(value)};
     WipeMemory(const_cast<char*>(value), std::strlen(value));
-    unsetenv(config.password_env.c_str());
-    warnings->push_back(config.section +
-                        ".password_env: a password in the environment is visible to "
-                        "'systemctl show' and inherited by children; prefer LoadCredential=");
+    unsetenv(source.env.c_str());
+    warnings->push_back(source.env_key + ": a " + source.what +
+                        " in the environment is visible to 'systemctl show' and inherited by "
+                        "children; prefer LoadCredential=");
     return secret;
   }
   const char* dir = std::getenv("CREDENTIALS_DIRECTORY");
   if (!dir || !*dir) {
-    return Error{
-        "no password source: set " + config.section + ".password_file or " + config.section +
-        ".password_env, or run under systemd with LoadCredential=" + config.credential + ":..."};
+    return Error{"no " + source.what + " source: set " + source.file_key + " or " + source.env_key +
+                 ", or run under systemd with LoadCredential=" + source.credential + ":..."};
   }
-  return ReadSecretFile(std::string(dir) + "/" + config.credential,
-                        "credential " + config.credential, warnings);
+  return ReadSecretFile(std::string(dir) + "/" + source.credential,
+                        "credential " + source.credential, source.what, warnings);
+}
+
+Result<Secret> ReadPassword(const NacosConfig& config, std::vector<std::string>* warnings) {
+  return ReadSecret(
+      {config.password_file, config.password_env, config.credential,
+       config.section + ".password_file", config.section + ".password_env", "password"},
+      warnings);
+}
+
+Result<Secret> ReadOidcClientSecret(const NacosConfig& config, std::vector<std::string>* warnings) {
+  const OidcConfig& o = config.oidc;
+  return ReadSecret({o.client_secret_file, o.client_secret_env, o.credential,
+                     config.section + ".oidc_client_secret_file",
+                     config.section + ".oidc_client_secret_env", "client secret"},
+                    warnings);
 }
 
 }  // namespace tokend

@@ -36,6 +36,24 @@ class Secret {
 /// Longest password accepted; anything longer is a mistake (a key file?).
 constexpr size_t kMaxPasswordLength = 1024;
 
+/// Where one secret comes from: a file, else an environment variable, else
+/// the systemd credential; the key names are what messages quote.
+struct SecretSource {
+  std::string file, env, credential;
+  std::string file_key, env_key;  // "nacos.password_file", "nacos.password_env"
+  std::string what;               // "password", "client secret"
+};
+
+/// Reads a secret from `source`: the file, or the environment variable (then
+/// removed from the environment so no child inherits it), or else
+/// $CREDENTIALS_DIRECTORY/<credential>. One trailing newline is stripped.
+/// Errors name the key or path and the reason, never the content.
+Result<Secret> ReadSecret(const SecretSource& source, std::vector<std::string>* warnings);
+
+/// The login = oidc client secret: nacos.oidc_client_secret_file,
+/// nacos.oidc_client_secret_env or the credential nacos-oidc-secret(-NAME).
+Result<Secret> ReadOidcClientSecret(const NacosConfig& config, std::vector<std::string>* warnings);
+
 /// Reads the password from the source the configuration names:
 /// nacos.password_file, nacos.password_env (the variable is then removed from
 /// the environment so no child inherits it), or else the systemd credential

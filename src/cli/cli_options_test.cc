@@ -2,6 +2,7 @@
 
 #include "base/identity_name.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,12 @@ struct Args {
   std::vector<char*> argv;
 };
 
+// The parsed options point into the words (exec's command): they live until the next Parse.
 int Parse(const std::vector<const char*>& args, CliOptions* o = nullptr) {
+  static std::unique_ptr<Args> last;
   CliOptions scratch;
-  Args a(args);
-  return a.Parse(o ? o : &scratch);
+  last = std::make_unique<Args>(args);
+  return last->Parse(o ? o : &scratch);
 }
 
 std::vector<std::string> Command(const CliOptions& o) {

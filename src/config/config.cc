@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "config/oidc_config.h"
+
 namespace tokend {
 namespace {
 
@@ -19,7 +21,12 @@ const std::set<std::string>& NacosKeys() {
   static const std::set<std::string> keys = {
       "servers",         "context_path",    "api",     "username",  "password_file", "password_env",
       "connect_timeout", "request_timeout", "ca_file", "tls_verify"};
-  return keys;
+  static const std::set<std::string> with_login = [] {
+    std::set<std::string> all = keys;
+    all.insert(LoginKeys().begin(), LoginKeys().end());
+    return all;
+  }();
+  return with_login;
 }
 const std::set<std::string>& FileKeys() {
   static const std::set<std::string> keys = {"path", "mode", "group", "format"};
@@ -92,6 +99,8 @@ class Reader {
   Reader(const IniValues& values, std::vector<std::string>* problems)
       : values_(values), problems_(problems) {}
 
+  const IniValues& values() const { return values_; }
+  std::vector<std::string>* problems() const { return problems_; }
   const IniValue* Find(const std::string& key) const {
     auto it = values_.find(key);
     return it == values_.end() ? nullptr : &it->second;
@@ -178,6 +187,8 @@ bool LookupUser(const std::string& name, uid_t* uid) {
 }
 
 void ParseNacos(Reader& r, const std::string& sec, NacosConfig* c) {
+  // login = oidc: its own keys instead of username and password; servers only for the proxy.
+  const bool oidc = ParseLoginKeys(r.values(), sec, c, r.problems());
   bool bad_entry = false;
   if (const IniValue* v = r.Find(sec + ".servers")) {
     for (const std::string& item : SplitList(v->value)) {
@@ -190,7 +201,9 @@ void ParseNacos(Reader& r, const std::string& sec, NacosConfig* c) {
       }
     }
   }
-  if (c->servers.empty() && !r.Find(sec + ".servers")) {
+  if (oidc) {
+    // Not needed for the login; an empty list is fine.
+  } else if (c->servers.empty() && !r.Find(sec + ".servers")) {
     r.Problem(sec + ".servers", "missing: name at least one Nacos server (host:port)");
   } else if (c->servers.empty() && !bad_entry) {
     r.Problem(sec + ".servers", "is empty: name at least one Nacos server (host:port)");
@@ -212,15 +225,17 @@ void ParseNacos(Reader& r, const std::string& sec, NacosConfig* c) {
     else
       r.Problem(sec + ".api", "'" + v->value + "' is not one of auto, v1, v3");
   }
-  r.String(sec + ".username", &c->username);
-  if (c->username.empty()) r.Problem(sec + ".username", "missing: the Nacos user to log in as");
-  r.String(sec + ".password_file", &c->password_file);
-  r.String(sec + ".password_env", &c->password_env);
-  if (!c->password_file.empty() && !c->password_env.empty()) {
-    r.Problem(sec + ".password_env", "set together with " + sec + ".password_file: choose one");
-  }
-  if (!c->password_file.empty() && c->password_file.front() != '/') {
-    r.Problem(sec + ".password_file", "'" + c->password_file + "' must be an absolute path");
+  if (!oidc) {
+    r.String(sec + ".username", &c->username);
+    if (c->username.empty()) r.Problem(sec + ".username", "missing: the Nacos user to log in as");
+    r.String(sec + ".password_file", &c->password_file);
+    r.String(sec + ".password_env", &c->password_env);
+    if (!c->password_file.empty() && !c->password_env.empty()) {
+      r.Problem(sec + ".password_env", "set together with " + sec + ".password_file: choose one");
+    }
+    if (!c->password_file.empty() && c->password_file.front() != '/') {
+      r.Problem(sec + ".password_file", "'" + c->password_file + "' must be an absolute path");
+    }
   }
   r.Duration(sec + ".connect_timeout", &c->connect_timeout);
   r.Duration(sec + ".request_timeout", &c->request_timeout);
@@ -419,9 +434,10 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
   for (const auto& [full, v] : values) {
     KeyParts p = SplitKey(full);
     std::string section = full.substr(0, full.find('.'));
+    const std::string& origin = v.origin;  // (a lambda may not capture a structured binding)
     auto section_problem = [&](const std::string& reason) {
       if (reported.insert(section).second)
-        problems->push_back(v.origin + ": [" + section + "]: " + reason);
+        problems->push_back(origin + ": [" + section + "]: " + reason);
     };
     const std::set<std::string>* keys = nullptr;
     if (p.kind == "proxy") {
@@ -489,6 +505,7 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     std::string suffix = is_default ? "" : ":" + name;
     if (!is_default) {
       id.nacos.credential = "nacos-password-" + name;
+      id.nacos.oidc.credential = "nacos-oidc-secret-" + name;
       id.nacos.section = "nacos:" + name;
       id.file.path = "/run/nacos-tokend/" + name + ".token";
     }

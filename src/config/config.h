@@ -17,6 +17,9 @@
 namespace tokend {
 
 enum class ApiMode { kAuto, kV1, kV3 };
+/// How an identity gets its tokens: a Nacos user's password, or the OAuth
+/// client-credentials grant at an OpenID provider (Nacos's OIDC mode).
+enum class LoginKind { kPassword, kOidc };
 enum class TokenFormat { kRaw, kEnv, kJson };
 
 /// One Nacos server as "scheme://host:port" (scheme http or https).
@@ -29,11 +32,42 @@ struct ServerEndpoint {
   bool operator==(const ServerEndpoint&) const = default;
 };
 
+/// An absolute http(s) URL: an OpenID issuer or token endpoint.
+struct HttpUrl {
+  ServerEndpoint server;
+  std::string path;  // "" or "/...", with any query; no fragment
+  /// "https://idp.example.com/realms/nacos" (the port only when not the scheme's).
+  std::string Display() const;
+  /// What a request line carries: the path, "/" when empty.
+  std::string Target() const { return path.empty() ? "/" : path; }
+  bool operator==(const HttpUrl&) const = default;
+};
+
+/// Parses "http(s)://host[:port][/path[?query]]".
+Result<HttpUrl> ParseHttpUrl(std::string_view text);
+
+/// [nacos] keys of login = oidc (see config/oidc_config.h).
+struct OidcConfig {
+  std::optional<HttpUrl> issuer;          // discovery at <issuer>/.well-known/openid-configuration
+  std::optional<HttpUrl> token_endpoint;  // set: used as is, no discovery
+  std::string client_id;                  // required; the metadata's username
+  std::string client_secret_file;  // one of client_secret_file / client_secret_env / the credential
+  std::string client_secret_env;
+  std::string scope;     // sent as `scope` when not empty
+  std::string audience;  // sent as `audience` when not empty
+  /// The systemd credential read when neither secret key is set:
+  /// "nacos-oidc-secret", or "nacos-oidc-secret-NAME" for identity NAME.
+  std::string credential = "nacos-oidc-secret";
+  bool operator==(const OidcConfig&) const = default;
+};
+
 struct NacosConfig {
-  std::vector<ServerEndpoint> servers;  // tried in turn; at least one
+  LoginKind login = LoginKind::kPassword;
+  OidcConfig oidc;                      // only with login = oidc
+  std::vector<ServerEndpoint> servers;  // tried in turn; at least one (oidc: only for the proxy)
   std::string context_path = "/nacos";  // "" or "/x" without a trailing slash
   ApiMode api = ApiMode::kAuto;
-  std::string username;       // required
+  std::string username;       // required for login = password
   std::string password_file;  // one of password_file / password_env / the credential
   std::string password_env;
   Millis connect_timeout = std::chrono::seconds(3);

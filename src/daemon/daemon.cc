@@ -202,13 +202,15 @@ void Daemon::Reload(MonoTime now) {
       continue;
     }
     const PreparedIdentity* before = prepared_.Find(name);
-    bool relogin = prepared.config.nacos != before->config.nacos ||
-                   !(prepared.login->password() == before->login->password());
-    bool user_changed = prepared.config.nacos.username != before->config.nacos.username;
-    if (relogin)
+    bool relogin =
+        prepared.config.nacos != before->config.nacos || !(*prepared.secret == *before->secret);
+    bool user_changed = prepared.login->principal() != before->login->principal();
+    if (relogin) {
       changed.push_back(name);
-    else
+    } else {
       prepared.login = before->login;  // unchanged: the keeper goes on with the login it has
+      prepared.secret = before->secret;
+    }
     existing->keeper->Reconfigure(now, next.config.refresh, relogin ? prepared.login : nullptr,
                                   user_changed);
     existing->publisher->Reconfigure(now, prepared.config.file,
@@ -291,10 +293,14 @@ int Daemon::Run() {
   }
   std::string who;
   for (const auto& p : prepared_.identities) {
+    std::string login =
+        p.config.nacos.login == LoginKind::kOidc
+            ? "oidc client " + p.login->principal() + " at " + p.login->first_server()
+            : "user " + p.config.nacos.username + ", " +
+                  std::to_string(p.config.nacos.servers.size()) + " server(s)";
     who += (who.empty() ? "" : "; ") +
-           (identities_.size() > 1 ? p.config.name + ": " : std::string()) + "user " +
-           p.config.nacos.username + ", " + std::to_string(p.config.nacos.servers.size()) +
-           " server(s)" + (p.config.file.path.empty() ? "" : ", file " + p.config.file.path);
+           (identities_.size() > 1 ? p.config.name + ": " : std::string()) + login +
+           (p.config.file.path.empty() ? "" : ", file " + p.config.file.path);
   }
   LogInfo("nacos-tokend started: " + who + (socket_ ? "; socket " + socket_->description() : ""));
   if (socket_) socket_->Start();  // after the line above, which tests and operators read first

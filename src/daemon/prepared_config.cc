@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "base/file_ops.h"
+#include "login/nacos_password_login.h"
+#include "login/oidc_login.h"
 #include "publish/token_file.h"
 
 namespace tokend {
@@ -16,7 +18,24 @@ bool IsLoopback(const std::string& host) {
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
 }
 
+void WarnAboutOidc(const NacosConfig& nacos, std::vector<std::string>* warnings) {
+  for (const auto& url : {nacos.oidc.issuer, nacos.oidc.token_endpoint}) {
+    if (!url) continue;
+    if (url->server.https && !nacos.tls_verify) {
+      warnings->push_back(nacos.section + ".tls_verify = false: the certificate of " +
+                          url->Display() +
+                          " is NOT checked; anyone on the path can read the client secret. Never "
+                          "use this in production.");
+    }
+    if (!url->server.https && !IsLoopback(url->server.host)) {
+      warnings->push_back(nacos.section + ": " + url->Display() +
+                          " is plain http: the client secret crosses the network unencrypted");
+    }
+  }
+}
+
 void WarnAboutServers(const NacosConfig& nacos, std::vector<std::string>* warnings) {
+  if (nacos.login == LoginKind::kOidc) return WarnAboutOidc(nacos, warnings);
   for (const auto& s : nacos.servers) {
     if (s.https && !nacos.tls_verify) {
       warnings->push_back(nacos.section + ".tls_verify = false: the certificate of " + s.Display() +
@@ -30,16 +49,35 @@ void WarnAboutServers(const NacosConfig& nacos, std::vector<std::string>* warnin
   }
 }
 
-// The password of `id`, or the one in force when password_env is unchanged and
-// its variable is gone (it was removed from the environment after the first read).
-Result<Secret> PasswordFor(const IdentityConfig& id, const PreparedConfig* previous,
-                           std::vector<std::string>* warnings) {
+// The password (or client secret) of `id`, or the one in force when its
+// environment variable is unchanged and gone (it was removed from the
+// environment after the first read).
+Result<Secret> SecretFor(const IdentityConfig& id, const PreparedConfig* previous,
+                         std::vector<std::string>* warnings) {
   const PreparedIdentity* old = previous ? previous->Find(id.name) : nullptr;
-  const std::string& env = id.nacos.password_env;
-  if (old && !env.empty() && env == old->config.nacos.password_env && !getenv(env.c_str())) {
-    return Secret(old->login->password().Reveal());
+  const bool oidc = id.nacos.login == LoginKind::kOidc;
+  auto env_of = [oidc](const NacosConfig& c) -> const std::string& {
+    return oidc ? c.oidc.client_secret_env : c.password_env;
+  };
+  const std::string& env = env_of(id.nacos);
+  if (old && old->config.nacos.login == id.nacos.login && !env.empty() &&
+      env == env_of(old->config.nacos) && !getenv(env.c_str())) {
+    return Secret(old->secret->Reveal());
   }
-  return ReadPassword(id.nacos, warnings);
+  return oidc ? ReadOidcClientSecret(id.nacos, warnings) : ReadPassword(id.nacos, warnings);
+}
+
+Result<std::shared_ptr<LoginMethod>> MakeLogin(const NacosConfig& nacos,
+                                               std::shared_ptr<const Secret> secret,
+                                               const Clock* clock) {
+  if (nacos.login == LoginKind::kOidc) {
+    auto login = OidcLogin::Create(nacos, std::move(secret), clock);
+    if (!login) return Error{login.error()};
+    return std::shared_ptr<LoginMethod>(std::move(*login));
+  }
+  auto login = NacosPasswordLogin::Create(nacos, std::move(secret), clock);
+  if (!login) return Error{login.error()};
+  return std::shared_ptr<LoginMethod>(std::move(*login));
 }
 
 }  // namespace
@@ -60,11 +98,12 @@ PreparedConfig PrepareConfig(const ConfigSource& source, const PreparedConfig* p
   FileOps ops;
   for (const IdentityConfig& id : out.config.identities) {
     WarnAboutServers(id.nacos, &out.warnings);
-    Result<Secret> password = PasswordFor(id, previous, &out.warnings);
-    if (!password) {
-      problems->push_back(password.error());
+    Result<Secret> read = SecretFor(id, previous, &out.warnings);
+    if (!read) {
+      problems->push_back(read.error());
       continue;
     }
+    auto secret = std::make_shared<const Secret>(std::move(*read));
     if (!id.file.path.empty()) {
       if (Status s = TokenFile(id.file, &ops).CheckDirectory(); !s) problems->push_back(s.error());
     } else {
@@ -79,12 +118,12 @@ PreparedConfig PrepareConfig(const ConfigSource& source, const PreparedConfig* p
                           ".on_change: cannot execute '" + id.hook.argv.front() +
                           "': " + std::strerror(errno));
     }
-    auto login = NacosPasswordLogin::Create(id.nacos, std::move(*password), clock);
+    auto login = MakeLogin(id.nacos, secret, clock);
     if (!login) {
       problems->push_back(login.error());
       continue;
     }
-    out.identities.push_back(PreparedIdentity{id, std::move(*login)});
+    out.identities.push_back(PreparedIdentity{id, secret, std::move(*login)});
   }
   return out;
 }

@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/secret.h"
 #include "config/config.h"
-#include "login/nacos_password_login.h"
+#include "keeper/login_method.h"
 
 namespace tokend {
 
@@ -24,7 +25,10 @@ struct ConfigSource {
 
 struct PreparedIdentity {
   IdentityConfig config;
-  std::shared_ptr<NacosPasswordLogin> login;
+  /// The password, or the client secret for login = oidc: with `config`,
+  /// what a reload compares to tell whether the identity changed.
+  std::shared_ptr<const Secret> secret;
+  std::shared_ptr<LoginMethod> login;  // a NacosPasswordLogin or an OidcLogin
 };
 
 struct PreparedConfig {
@@ -38,8 +42,9 @@ struct PreparedConfig {
 /// Prepares the configuration `source` names. Every problem found is added to
 /// `problems` (each names the key or path and the reason); the result is
 /// usable only when none was. `previous` is the configuration in force, on a
-/// reload: a password read from an environment variable, which was removed
-/// from the environment after the first read, is taken from there.
+/// reload: a password or client secret read from an environment variable,
+/// which was removed from the environment after the first read, is taken
+/// from there.
 PreparedConfig PrepareConfig(const ConfigSource& source, const PreparedConfig* previous,
                              const Clock* clock, std::vector<std::string>* problems);
 

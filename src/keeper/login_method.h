@@ -42,6 +42,8 @@ class LoginMethod {
   virtual const std::string& principal() const = 0;
   /// "http://10.0.0.1:8848" of the first server, for "logging in to ..." lines.
   virtual std::string first_server() const = 0;
+  /// What to check when the credentials are rejected, for the log line.
+  virtual std::string credentials() const { return "the user name and password"; }
 };
 
 }  // namespace tokend

@@ -16,8 +16,9 @@ Result<Token> TokenFromLogin(const LoginSuccess& login, const std::string& usern
                              std::vector<std::string>* warnings) {
   double ttl = login.ttl_seconds;
   if (ttl > kMaxTtlSeconds) {
-    warnings->push_back(login.server + ": tokenTtl " + std::to_string(int64_t(ttl)) +
-                        "s is absurd; clamped to " + std::to_string(kMaxTtlSeconds) + "s");
+    warnings->push_back(login.server + ": a lifetime (tokenTtl, expires_in) of " +
+                        std::to_string(int64_t(ttl)) + "s is absurd; clamped to " +
+                        std::to_string(kMaxTtlSeconds) + "s");
     ttl = kMaxTtlSeconds;
   }
   auto lifetime = MonoDuration(static_cast<int64_t>(std::floor(ttl * 1000)));

@@ -165,8 +165,8 @@ void TokenKeeper::OnFailure(MonoTime now, FailureKind kind, const std::string& e
             : " (no valid token to serve)";
   board_->metrics.SetProblem((valid ? "" : "login failed: ") + QuoteServerText(error, "") + retry);
   if (kind == FailureKind::kRejected) {
-    LogError(prefix_ + "login as " + login_->principal() +
-             " rejected: check the user name and password: " + error + retry + served);
+    LogError(prefix_ + "login as " + login_->principal() + " rejected: check " +
+             login_->credentials() + ": " + error + retry + served);
   } else {
     LogWarning(prefix_ + "login failed: " + error + retry + served);
   }

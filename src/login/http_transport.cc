@@ -22,7 +22,8 @@ using SteadyClock = std::chrono::steady_clock;
 
 struct PocoTransport::Impl {
   NacosConfig config;
-  std::unique_ptr<TlsClient> tls;  // loaded only when a server is https
+  std::unique_ptr<TlsClient> tls;  // loaded only when a server is https; guarded by tls_mu
+  std::mutex tls_mu;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -119,6 +120,10 @@ Result<std::unique_ptr<PocoTransport>> PocoTransport::Create(const NacosConfig& 
   impl->config = config;
   bool any_https = false;
   for (const auto& server : config.servers) any_https |= server.https;
+  if (config.login == LoginKind::kOidc) {
+    for (const auto& url : {config.oidc.issuer, config.oidc.token_endpoint})
+      any_https |= url && url->server.https;
+  }
   if (any_https) {
     auto tls = LoadTlsClient(TlsSettings{config.ca_file, config.tls_verify});
     if (!tls) return Error{tls.error()};
@@ -134,8 +139,10 @@ void PocoTransport::Abort() {
   impl_->cv.notify_all();
 }
 
-Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::string& path,
-                                       const std::string& body) {
+Result<HttpAnswer> PocoTransport::Send(const HttpExchange& exchange) {
+  const ServerEndpoint& server = exchange.server;
+  const std::string& body = exchange.body;
+  const bool post = exchange.method == HttpExchange::kPost;
   const NacosConfig& c = impl_->config;
   const std::string where = server.Display();
   const auto start = SteadyClock::now();
@@ -161,7 +168,12 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
 
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (server.https) {
-      if (!impl_->tls) return Error{where + ": TLS is not set up"};
+      std::lock_guard tls_lock(impl_->tls_mu);
+      if (!impl_->tls) {
+        auto tls = LoadTlsClient(TlsSettings{c.ca_file, c.tls_verify});
+        if (!tls) return Error{where + ": " + tls.error()};
+        impl_->tls = std::move(*tls);
+      }
       auto secure = impl_->tls->Secure(socket, server.host);
       if (!secure) return Error{where + ": " + secure.error()};
       // A plain HTTPClientSession over the secure socket: HTTPSClientSession's
@@ -173,18 +185,22 @@ Result<HttpAnswer> PocoTransport::Post(const ServerEndpoint& server, const std::
     session->setTimeout(Span(remaining()));
     session->setKeepAlive(false);
 
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    Poco::Net::HTTPRequest request(
+        post ? Poco::Net::HTTPRequest::HTTP_POST : Poco::Net::HTTPRequest::HTTP_GET,
+        exchange.target, Poco::Net::HTTPMessage::HTTP_1_1);
     request.setHost(server.host, server.port);
-    request.setContentType("application/x-www-form-urlencoded");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    if (post) {
+      request.setContentType("application/x-www-form-urlencoded");
+      request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
     request.set("Accept", "application/json");
     request.set("User-Agent", std::string("nacos-tokend/") + kVersion);
+    for (const auto& [name, value] : exchange.headers) request.set(name, value);
     request.setKeepAlive(false);
     std::ostream& out = session->sendRequest(request);
-    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    if (post) out.write(body.data(), static_cast<std::streamsize>(body.size()));
     out.flush();
-    if (!out) return Error{where + ": connection lost while sending the login request"};
+    if (!out) return Error{where + ": connection lost while sending the request"};
 
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);

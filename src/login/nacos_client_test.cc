@@ -21,9 +21,10 @@ class ScriptedTransport : public HttpTransport {
   std::deque<Result<HttpAnswer>> script;
   std::vector<Call> calls;
 
-  Result<HttpAnswer> Post(const ServerEndpoint& s, const std::string& path,
-                          const std::string& body) override {
-    calls.push_back({s.Display(), path, body});
+  Result<HttpAnswer> Send(const HttpExchange& x) override {
+    CHECK(x.method == HttpExchange::kPost);
+    CHECK(x.headers.empty());  // a Nacos login carries no token, no extra header
+    calls.push_back({x.server.Display(), x.target, x.body});
     REQUIRE_FALSE(script.empty());
     auto r = script.front();
     script.pop_front();

@@ -19,22 +19,22 @@ class NacosPasswordLogin final : public LoginMethod {
   /// Builds the transport (loading TLS for https servers); errors name
   /// nacos.ca_file or the server at fault.
   static Result<std::unique_ptr<NacosPasswordLogin>> Create(const NacosConfig& config,
-                                                            Secret password, const Clock* clock);
+                                                            std::shared_ptr<const Secret> password,
+                                                            const Clock* clock);
 
-  LoginRoundResult Login() override { return client_->Login(password_.Reveal()); }
+  LoginRoundResult Login() override { return client_->Login(password_->Reveal()); }
   void Abort() override { transport_->Abort(); }
   const std::string& principal() const override { return config_.username; }
   std::string first_server() const override { return config_.servers.front().Display(); }
 
   const NacosConfig& config() const { return config_; }
-  const Secret& password() const { return password_; }
 
  private:
-  NacosPasswordLogin(const NacosConfig& config, Secret password,
+  NacosPasswordLogin(const NacosConfig& config, std::shared_ptr<const Secret> password,
                      std::unique_ptr<HttpTransport> transport, const Clock* clock);
 
   NacosConfig config_;
-  Secret password_;
+  std::shared_ptr<const Secret> password_;
   std::unique_ptr<HttpTransport> transport_;
   std::unique_ptr<NacosClient> client_;
 };

@@ -56,7 +56,8 @@ class OidcProvider:
     def __init__(self, workdir: str, clients=DEFAULT_CLIENTS, ttl: int = 300,
                  audience: str = JWT_AUDIENCE, max_lifetime: int = 300,
                  tls_cert: str | None = None, tls_key: str | None = None,
-                 ssl_context: ssl.SSLContext | None = None):
+                 ssl_context: ssl.SSLContext | None = None, port: int = 0,
+                 auth_methods: tuple[str, ...] = ()):
         self.workdir = workdir
         self.clients = {client["client_id"]: dict(client) for client in clients}
         self.ttl = ttl
@@ -64,6 +65,8 @@ class OidcProvider:
         self.max_lifetime = max_lifetime
         self.tls_cert, self.tls_key = tls_cert, tls_key
         self.ssl_context = ssl_context
+        self.fixed_port = port  # 0: ephemeral; else listen there (a restart on the same issuer)
+        self.auth_methods = tuple(auth_methods)  # () : both secret methods are advertised
         self.name = f"oidc-{os.getpid()}-{next(_ids)}"
         self.port_file = os.path.join(workdir, self.name + ".port")
         self.stderr_path = os.path.join(workdir, self.name + ".stderr")
@@ -90,6 +93,10 @@ class OidcProvider:
                 "--max-lifetime", str(self.max_lifetime)]
         if self.tls_cert:
             args += ["--tls-cert", self.tls_cert, "--tls-key", self.tls_key]
+        if self.fixed_port:
+            args += ["--port", str(self.fixed_port)]
+        if self.auth_methods:
+            args += ["--auth-methods", ",".join(self.auth_methods)]
         return args
 
     def start(self) -> "OidcProvider":
@@ -207,3 +214,28 @@ class OidcProvider:
 
     def introspect(self, token: str, client_id: str = "basic-client"):
         return self._client_post("introspection_endpoint", client_id, {"token": token})
+
+    def verify_jwt(self, token: str, audience: str | None = None) -> dict:
+        """Checks a JWT access token as a resource server does (tests/oidc/verify_jwt.mjs: jose,
+        the provider's JWKS, iss, aud, typ, exp) and returns its claims; raises AssertionError
+        with the reason when it does not verify."""
+        args = [shutil.which("node") or "node", os.path.join(OIDC_DIR, "verify_jwt.mjs"),
+                "--issuer", self.issuer, "--audience", audience or self.audience]
+        env = dict(os.environ)
+        if getattr(self, "ca_file", None):  # a private CA for an https issuer
+            env["NODE_EXTRA_CA_CERTS"] = self.ca_file
+        out = subprocess.run(args, input=token, capture_output=True, text=True, timeout=20,
+                             cwd=OIDC_DIR, env=env)
+        if out.returncode != 0:
+            raise AssertionError(f"token does not verify against {self.issuer}: {out.stderr}")
+        return json.loads(out.stdout)
+
+    def assert_active(self, token: str, client_id: str = "basic-client") -> dict:
+        """The provider's own word that `token` is live: a JWT verifies against its JWKS
+        (oidc-provider does not introspect JWTs), an opaque token introspects active."""
+        if token.count(".") == 2:
+            return self.verify_jwt(token)
+        status, answer = self.introspect(token, client_id)
+        if status != 200 or answer.get("active") is not True:
+            raise AssertionError(f"introspection says the token is not active: {status} {answer}")
+        return answer

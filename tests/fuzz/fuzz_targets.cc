@@ -9,6 +9,7 @@
 #include "config/ini.h"
 #include "login/jwt.h"
 #include "login/login_answer.h"
+#include "login/oidc_answer.h"
 #include "serve/http_request.h"
 #include "serve/socket_api.h"
 
@@ -78,6 +79,31 @@ void SocketRequest(const uint8_t* data, size_t size) {
 void JwtExpiry(const uint8_t* data, size_t size) {
   auto exp = tokend::JwtExpiry(View(data, size));
   if (exp && *exp <= 0) __builtin_trap();
+}
+
+void OidcTokenAnswer(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  static const int kStatuses[] = {200, 200, 200, 200, 302, 400, 401, 403, 429, 500, 503};
+  int status = kStatuses[data[0] % (sizeof kStatuses / sizeof kStatuses[0])];
+  std::string_view body = View(data + 1, size - 1);
+  auto r =
+      ParseTokenAnswer(status, data[0] & 0x80 ? "text/html" : "application/json", body, "pw-Zq9x");
+  if (auto* ok = std::get_if<tokend::OidcTokenAnswer>(&r)) {
+    if (!TokenProblem(ok->token).empty()) __builtin_trap();
+    if (ok->expires_in && !(*ok->expires_in > 0)) __builtin_trap();
+    if (!ok->expires_in && !tokend::JwtExpiry(ok->token)) __builtin_trap();
+  } else if (std::get<LoginFailure>(r).reason.find("pw-Zq9x") != std::string::npos) {
+    __builtin_trap();  // the secret is never quoted back
+  }
+}
+
+void OidcDiscovery(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  static const HttpUrl kHttps = *ParseHttpUrl("https://idp.example/realms/x");
+  static const HttpUrl kHttp = *ParseHttpUrl("http://127.0.0.1:9000");
+  const HttpUrl& issuer = data[0] & 1 ? kHttps : kHttp;
+  auto r = ParseDiscovery(200, "application/json", View(data + 1, size - 1), issuer);
+  if (r && issuer.server.https && !r->token_endpoint.server.https) __builtin_trap();
 }
 
 }  // namespace tokend::fuzz

@@ -17,5 +17,9 @@ void Config(const uint8_t* data, size_t size);
 void SocketRequest(const uint8_t* data, size_t size);
 /// A token whose JWT exp claim is read.
 void JwtExpiry(const uint8_t* data, size_t size);
+/// An OAuth token endpoint answer: status from the first byte, body from the rest.
+void OidcTokenAnswer(const uint8_t* data, size_t size);
+/// An OpenID discovery document, for an https or an http issuer (first byte).
+void OidcDiscovery(const uint8_t* data, size_t size);
 
 }  // namespace tokend::fuzz

@@ -5,8 +5,9 @@
 //
 // node provider.mjs --port-file F --clients FILE [--ttl SECONDS] [--audience URI]
 //                   [--max-lifetime SECONDS] [--tls-cert PEM --tls-key PEM] [--ignore-stdin]
+//                   [--port PORT] [--auth-methods client_secret_basic,client_secret_post]
 //
-// Listens on 127.0.0.1 on an ephemeral port, written as "PORT\n" to the port file atomically
+// Listens on 127.0.0.1 on an ephemeral port (or --port, to come back where a stopped one was), written as "PORT\n" to the port file atomically
 // once the provider answers. Exits when stdin closes (the parent's pipe; --ignore-stdin turns
 // that off), when the parent process goes away, after --max-lifetime (default 900 s) and on
 // SIGTERM/SIGINT. Client secrets come from the 0600 JSON file, never from argv.
@@ -28,7 +29,8 @@ function usage(message) {
 
 function parseArgs(argv) {
   const options = {
-    ttl: 300, audience: 'urn:nacos:api', maxLifetime: 900, watchStdin: true,
+    ttl: 300, audience: 'urn:nacos:api', maxLifetime: 900, watchStdin: true, port: 0,
+    authMethods: ['client_secret_basic', 'client_secret_post'],
   };
   const withValue = {
     '--port-file': (v) => { options.portFile = v; },
@@ -38,6 +40,8 @@ function parseArgs(argv) {
     '--max-lifetime': (v) => { options.maxLifetime = Number(v); },
     '--tls-cert': (v) => { options.tlsCert = v; },
     '--tls-key': (v) => { options.tlsKey = v; },
+    '--port': (v) => { options.port = Number(v); },
+    '--auth-methods': (v) => { options.authMethods = v.split(','); },
   };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
@@ -54,6 +58,10 @@ function parseArgs(argv) {
   if (!Number.isInteger(options.ttl) || options.ttl < 1) usage('--ttl: expected seconds >= 1');
   if (!(options.maxLifetime > 0)) usage('--max-lifetime: expected seconds > 0');
   if (!options.tlsCert !== !options.tlsKey) usage('--tls-cert and --tls-key go together');
+  if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) usage('--port: expected 0-65535');
+  for (const m of options.authMethods) {
+    if (!['client_secret_basic', 'client_secret_post'].includes(m)) usage(`--auth-methods: unsupported ${m}`);
+  }
   return options;
 }
 
@@ -120,6 +128,7 @@ function makeProvider(issuer, options, clients) {
   };
   return new Provider(issuer, {
     clients,
+    clientAuthMethods: options.authMethods,
     jwks: { keys: [jwk] },
     features: {
       devInteractions: { enabled: false },
@@ -130,9 +139,10 @@ function makeProvider(issuer, options, clients) {
         enabled: true,
         defaultResource: () => options.audience,
         useGrantedResource: () => true,
+        // --audience urn:nacos:opaque makes the default resource's tokens opaque.
         getResourceServerInfo: (ctx, indicator) => {
-          if (indicator === options.audience) return jwtServer;
           if (indicator === OPAQUE_RESOURCE) return opaqueServer;
+          if (indicator === options.audience) return jwtServer;
           throw new errors.InvalidTarget();
         },
       },
@@ -150,10 +160,26 @@ const tls = options.tlsCert
   : null;
 const server = tls ? https.createServer(tls) : http.createServer();
 stopWhenOrphaned(options, server);
-server.listen(0, '127.0.0.1', () => {
+server.on('error', (error) => usage(`cannot listen: ${error.message}`));
+server.listen(options.port, '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const provider = makeProvider(issuer, options, clients);
+  // oidc-provider 8 accepts either secret method from any client whatever it advertises; with
+  // --auth-methods the token endpoint refuses a method that discovery does not list, so a test
+  // sees which one a client used.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/token' && ctx.method === 'POST') {
+      const basic = /^basic /i.test(ctx.get('authorization'));
+      const method = basic ? 'client_secret_basic' : 'client_secret_post';
+      if (!options.authMethods.includes(method)) {
+        ctx.status = 401;
+        ctx.body = { error: 'invalid_client', error_description: `${method} is not accepted here` };
+        return;
+      }
+    }
+    await next();
+  });
   provider.on('server_error', (ctx, error) => process.stderr.write(`oidc provider: ${error.message}\n`));
   server.on('request', provider.callback());
   writePortFile(options.portFile, port);
