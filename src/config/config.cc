@@ -427,7 +427,10 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     KeyParts p = SplitKey(full);
     if (p.kind == "nacos" && p.name.empty()) has_default = true;
     if (!p.name.empty()) has_named_section = true;
-    if (p.kind == "nacos" && !p.name.empty() && IsIdentityName(p.name)) named.insert(p.name);
+    if (p.kind == "nacos" && !p.name.empty() && p.name != kDefaultIdentity &&
+        IsIdentityName(p.name)) {
+      named.insert(p.name);
+    }
   }
   has_default = has_default || !has_named_section;
   std::set<std::string> reported;  // one "bad section" line per section
@@ -448,6 +451,10 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
       if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket" && p.kind != "hook") {
         section_problem(
             "only [nacos:NAME], [file:NAME], [socket:NAME] and [hook:NAME] name an identity");
+        continue;
+      }
+      if (p.name == kDefaultIdentity) {
+        section_problem("the identity 'default' is described by [" + p.kind + "] itself");
         continue;
       }
       if (!IsIdentityName(p.name)) {

@@ -175,3 +175,11 @@ TEST_CASE("config: LoadConfig names an unreadable file") {
   LoadConfig("/nonexistent/tokend.ini", {}, &problems);
   CHECK(Mentions(problems, "/nonexistent/tokend.ini: cannot read the configuration"));
 }
+
+TEST_CASE("config: [nacos:default] is refused, [nacos] describes that identity") {
+  std::vector<std::string> problems;
+  Parse(std::string(kMinimal) + "[nacos:default]\nservers = 10.0.0.9:8848\nusername = x\n",
+        &problems);
+  CHECK(Mentions(problems, "[nacos:default]: the identity 'default' is described by [nacos]"));
+}
+

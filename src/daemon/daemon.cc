@@ -308,8 +308,8 @@ int Daemon::Run() {
   bool stop = false;
   while (!stop) {
     now = clock_->Now();
+    HandleRefreshRequests(now);  // first: a request joins a round whose outcome is waiting
     CollectLogins(now);
-    HandleRefreshRequests(now);
     MonoTime wake = now + std::chrono::hours(24);
     for (auto& id : identities_) {
       id->keeper->Advance(now);

@@ -1,6 +1,7 @@
 // nacos-tokend: logs in to Nacos, keeps the token fresh, publishes it to a
 // file and a Unix socket. The command line is fixed by shared/interface.md.
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -127,6 +128,12 @@ int main(int argc, char** argv) {
   BlockDaemonSignals();  // before any thread exists
   // Other processes of this uid must not read our memory (the password) via /proc.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Held long polls are normal: allow as many descriptors as the hard limit does (we use
+  // epoll, never select, so a large limit is safe).
+  if (rlimit nofile; getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   Options opts;
   if (int rc = ParseArgs(argc, argv, &opts); rc >= 0) return rc;

@@ -54,9 +54,14 @@ void HookRunner::Reconfigure(HookConfig config, std::string token_file, std::str
   config_ = std::move(config);
   token_file_ = std::move(token_file);
   prefix_ = std::move(log_prefix);
+  if (config_.argv.empty()) pending_.reset();  // the hook was removed: no further run
 }
 
 void HookRunner::OnTokenEvent(const std::string&, const TokenEvent& event) {
+  // A token no longer served must not reach a run that is still to come.
+  if (event.change == TokenChange::kExpired || event.change == TokenChange::kRemoved) {
+    pending_.reset();
+  }
   // Only a new token: not one confirmed again, nor one reused at start.
   if (event.change != TokenChange::kNew || config_.argv.empty() || !event.token) return;
   if (run_) {
@@ -69,10 +74,12 @@ void HookRunner::OnTokenEvent(const std::string&, const TokenEvent& event) {
 void HookRunner::Start(MonoTime now, const Token& token) {
   const std::string& program = config_.argv.front();
   int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
     LogError(prefix_ + "hook " + program + " not run: pipe: " + std::strerror(errno));
     return;
   }
+  // Only our end is non-blocking: the hook's stderr must block like any other.
+  fcntl(pipe_fds[0], F_SETFL, fcntl(pipe_fds[0], F_GETFL) | O_NONBLOCK);
   WipedStrings env;
   env.items = {kPath,
                "NACOS_ACCESS_TOKEN=" + token.value,
@@ -114,6 +121,8 @@ void HookRunner::Start(MonoTime now, const Token& token) {
     return;
   }
   Run run;
+  run.program = program;
+  run.timeout = config_.timeout;
   run.pid = pid;
   run.pidfd = PidfdOpen(pid);
   run.err_fd = pipe_fds[0];
@@ -137,7 +146,7 @@ void HookRunner::AddPollFds(std::vector<pollfd>* fds) const {
 
 std::optional<MonoTime> HookRunner::next_deadline() const {
   if (!run_) return std::nullopt;
-  return run_->killed ? run_->deadline + std::chrono::seconds(1) : run_->deadline;
+  return run_->deadline;
 }
 
 void HookRunner::ReadStderr() {
@@ -166,11 +175,16 @@ void HookRunner::Service(MonoTime now) {
   pid_t done = waitpid(run_->pid, &status, WNOHANG);
   if (done == run_->pid) {
     Finish(status);
-  } else if (now >= run_->deadline && !run_->killed) {
+  } else if (done < 0 && errno == ECHILD) {
+    Finish(0);  // reaped elsewhere (SIGCHLD ignored by whoever started us): nothing to wait for
+  } else if (now >= run_->deadline) {
+    if (!run_->killed) {
+      LogWarning(prefix_ + "hook " + run_->program + " still running after " +
+                 FormatDuration(run_->timeout) + " (hook.timeout); killed its process group");
+    }
     kill(-run_->pid, SIGKILL);
     run_->killed = true;
-    LogWarning(prefix_ + "hook " + config_.argv.front() + " still running after " +
-               FormatDuration(config_.timeout) + " (hook.timeout); killed its process group");
+    run_->deadline = now + std::chrono::seconds(1);  // look again, without spinning
   }
   if (!run_ && pending_) {
     auto token = std::move(pending_);
@@ -187,7 +201,7 @@ void HookRunner::Finish(int status) {
       line.replace(at, run_->token_value.size(), "[the token]");
     }
   }
-  std::string message = prefix_ + "hook " + config_.argv.front() + ": " + Describe(status) +
+  std::string message = prefix_ + "hook " + run_->program + ": " + Describe(status) +
                         (line.empty() ? "" : ": " + line);
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (ok)

@@ -43,6 +43,8 @@ class HookRunner final : public TokenObserver {
 
  private:
   struct Run {
+    std::string program;  // as started: a reload may change or remove the command meanwhile
+    MonoDuration timeout{0};
     pid_t pid = -1;
     int pidfd = -1;   // readable once the child exited
     int err_fd = -1;  // the read end of its stderr

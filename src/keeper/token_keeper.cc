@@ -207,6 +207,9 @@ void TokenKeeper::Reconfigure(MonoTime now, const RefreshConfig& refresh,
     login_ = std::move(login);
     failures_ = 0;
     next_login_ = now;
+    // The first token of the new settings replaces the one served, even if it lives
+    // shorter: the old one may be another cluster's.
+    forced_carry_ = true;
   }
   if (drop_token && board_->store.Current()) {
     board_->store.Clear();

@@ -165,7 +165,10 @@ std::optional<MonoTime> TokenPublisher::next_retry() const {
 void TokenPublisher::Reconfigure(MonoTime now, FileConfig file, std::string state_path,
                                  const RefreshConfig& backoff) {
   backoff_ = backoff;
-  if (file.path != file_config_.path && file_) retired_ = std::move(file_);
+  if (file.path != file_config_.path && file_) {
+    if (retired_) (void)retired_->Remove();  // an older path still waiting for its removal
+    retired_ = std::move(file_);
+  }
   bool file_changed = file != file_config_;
   file_config_ = std::move(file);
   file_ = file_config_.path.empty() ? nullptr : std::make_unique<TokenFile>(file_config_, &ops_);

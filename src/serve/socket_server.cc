@@ -1,5 +1,6 @@
 #include "serve/socket_server.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -133,6 +134,30 @@ struct SocketServer::Impl {
     std::lock_guard lock(mu);
     return policy;
   }
+  /// The [socket] lists, or the [socket:NAME] lists of any identity, let this peer in.
+  bool MayConnect(int fd, const Peer& peer) {
+    auto socket_lists = Policy();
+    if (Allowed(*socket_lists, fd, peer)) return true;
+    auto ids = Identities();
+    for (const auto& id : *ids) {
+      if (id.access && Allowed(*id.access, fd, peer)) return true;
+    }
+    return false;
+  }
+  /// Whether the peer may use `id`: its [socket:NAME] lists, or else the [socket] lists.
+  bool MayUse(const ServedIdentity& id, int fd, const Peer& peer) {
+    return id.access ? Allowed(*id.access, fd, peer) : Allowed(*Policy(), fd, peer);
+  }
+  void LogRefusalOnce(const std::string& message) {
+    int64_t now_ms = clock->Now().since_boot.count();
+    int64_t last = last_fd_log_ms.load();
+    if (now_ms - last >= 10'000 && last_fd_log_ms.compare_exchange_strong(last, now_ms)) {
+      LogError(message);
+    }
+  }
+  std::mutex spare_mu;
+  int spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);  // guarded by spare_mu
+  std::atomic<int64_t> last_fd_log_ms{-1'000'000};
   std::shared_ptr<const ServedIdentities> Identities() {
     std::lock_guard lock(mu);
     return identities;
@@ -167,7 +192,7 @@ class RequestState final : public ApiState {
   MonoTime now() const override { return now_; }
   const ServedIdentities& identities() const override { return *identities_; }
   bool PeerMayUse(const ServedIdentity& id) const override {
-    return !id.access || Allowed(*id.access, c_->fd, c_->peer);
+    return impl_->MayUse(id, c_->fd, c_->peer);
   }
   std::string Metrics() const override {
     return RenderMetrics(*identities_, impl_->requests, now_);
@@ -247,6 +272,8 @@ void SocketServer::Stop() {
     ::close(w.wake);
   }
   impl_->listener.Close();
+  std::lock_guard lock(impl_->spare_mu);
+  if (impl_->spare_fd >= 0) ::close(std::exchange(impl_->spare_fd, -1));
 }
 
 void SocketServer::OnLoginEnding(const std::string& identity) {
@@ -281,11 +308,13 @@ Status SocketServer::Reconfigure(const SocketConfig& config) {
   if (config.path != impl_->config.path && !impl_->listener.activated()) {
     return Error{"socket.path: changing the socket path needs a restart"};
   }
-  if (Status s = impl_->listener.Apply(config); !s) return s;
-  std::lock_guard lock(impl_->mu);
-  impl_->policy = std::make_shared<AccessConfig>(config.access);
-  impl_->config = config;
-  return Status::Ok();
+  {
+    // The allow lists first: a mode or group that cannot be applied must not keep the old ones.
+    std::lock_guard lock(impl_->mu);
+    impl_->policy = std::make_shared<AccessConfig>(config.access);
+    impl_->config = config;
+  }
+  return impl_->listener.Apply(config);
 }
 
 void SocketServer::Impl::Run(Worker& w) {
@@ -329,7 +358,19 @@ void SocketServer::Impl::Accept(Worker& w) {
     int fd = accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EMFILE || errno == ENFILE) LogError("socket: out of file descriptors");
+      if (errno == EMFILE || errno == ENFILE) {
+        // The listener stays readable: accept and close the connection with the descriptor
+        // kept in reserve for this, or the loop would spin.
+        LogRefusalOnce("socket: out of file descriptors; closing new connections");
+        std::lock_guard lock(spare_mu);
+        if (spare_fd >= 0) {
+          ::close(spare_fd);
+          int shed = accept4(listener.fd(), nullptr, nullptr, SOCK_CLOEXEC);
+          if (shed >= 0) ::close(shed);
+          spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+          if (shed >= 0) continue;
+        }
+      }
       return;  // EAGAIN: the queue is drained (or another worker took it)
     }
     if (connections.load() >= kMaxConnections) {
@@ -348,15 +389,12 @@ void SocketServer::Impl::Accept(Worker& w) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
       c.peer = Peer{cred.uid, cred.gid, cred.pid};
     }
-    auto policy = Policy();
-    if (!policy->allow_uids.empty() || !policy->allow_gids.empty()) {
-      if (!Allowed(*policy, fd, c.peer)) {
-        // Decided before reading a byte: the peer learns nothing but 403.
-        LogRefusal(c.peer);
-        c.must_linger = true;
-        Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
-        continue;
-      }
+    if (!MayConnect(fd, c.peer)) {
+      // Decided before reading a byte: the peer learns nothing but 403.
+      LogRefusal(c.peer);
+      c.must_linger = true;
+      Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
+      continue;
     }
     // Most clients have sent their request by now: read it before asking
     // epoll, which a connection answered at once never needs.

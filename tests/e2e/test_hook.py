@@ -113,6 +113,25 @@ class HookTest(TokendTestCase):
                 return True
         wait_until(group_gone, 5, what="the hook's whole process group gone")
 
+    def test_a_reload_that_removes_a_running_hook(self):
+        nacos = self.fake_nacos(ttl=300)
+        hanging = self.script("hanging", "#!/bin/sh\nsleep 60\n")
+        config = os.path.join(self.dir, "tokend.ini")
+        with open(config, "w") as f:
+            f.write(f"[hook]\non_change = {hanging}\ntimeout = 2s\n")
+        d = self.daemon([nacos.server_entry], config_file=config)
+        d.wait_token()
+        wait_until(lambda: "hook " + hanging in d.log() or "started (pid" in d.log(), 5,
+                   what="the hook started")
+        with open(config, "w") as f:
+            f.write("[log]\nlevel = debug\n")
+        d.signal(1)  # HUP: the hook is gone from the configuration while it runs
+        d.wait_log("configuration reloaded")
+        d.wait_log(r"hook .*hanging still running after 2s", timeout=6)
+        d.wait_log(r"hook .*hanging: killed by signal", timeout=4)
+        self.assertIsNone(d.process.poll(), "the daemon is still running")
+        self.assertEqual(d.request()[0], 200)
+
     def test_runs_never_overlap_and_coalesce_to_the_newest_token(self):
         nacos = self.fake_nacos(ttl=1)
         out = os.path.join(self.dir, "runs.jsonl")

@@ -256,6 +256,22 @@ class IdentitiesTest(TokendTestCase):
         self.assertEqual(request_as(54321, NOBODY, d.socket_path, "/v1/token")[0], 403)
         self.assertEqual(ids["staging"][0].stats()["login_ok"], 1, "a 403 logs in for nobody")
 
+    def test_an_identitys_lists_replace_the_socket_lists_for_it(self):
+        # [socket:NAME] set: those lists decide for NAME, whatever [socket] says.
+        staff = 12345
+        d, ids = self.start_identities(
+            named=("staging",),
+            daemon_settings=dict(socket__mode="0666", socket__allow_users="0"),
+            staging=dict(socket__allow_users=str(staff)))
+        tokens = self.wait_all(d, ids)
+        os.chmod(self.dir, 0o711)
+        os.chmod(os.path.dirname(d.socket_path), 0o755)
+        self.assertEqual(request_as(staff, NOBODY, d.socket_path, "/v1/token?identity=staging"),
+                         (200, tokens["staging"]))
+        self.assertEqual(request_as(staff, NOBODY, d.socket_path, "/v1/token")[0], 403)
+        self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path, "/v1/token?identity=staging")[0],
+                         403)
+
     # ------------------------------------------------------------------ reload and restart
 
     def write_config(self, sections: dict) -> str:
