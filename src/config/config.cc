@@ -414,10 +414,7 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
         problems->push_back(v.origin + ": [" + section + "]: " + reason);
     };
     const std::set<std::string>* keys = nullptr;
-    if (p.kind == "proxy") {
-      section_problem("the Nacos proxy is not part of this version of nacos-tokend");
-      continue;
-    }
+    if (p.kind == "proxy") continue;  // checked by ParseProxies
     if (!p.name.empty()) {
       if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket") {
         section_problem("only [nacos:NAME], [file:NAME] and [socket:NAME] name an identity");
@@ -496,7 +493,16 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     }
     c.identities.push_back(std::move(id));
   }
+  c.proxies = ParseProxies(values, names, problems);
   return c;
+}
+
+AccessConfig ParseAccessLists(const IniValues& values, const std::string& section,
+                              std::vector<std::string>* problems) {
+  Reader r(values, problems);
+  AccessConfig access;
+  ParseAccess(r, section, &access);
+  return access;
 }
 
 Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,

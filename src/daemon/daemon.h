@@ -16,6 +16,7 @@
 #include "daemon/prepared_config.h"
 #include "host/notifier.h"
 #include "keeper/token_keeper.h"
+#include "proxy/proxy_server.h"
 #include "publish/token_publisher.h"
 #include "serve/socket_server.h"
 
@@ -58,6 +59,7 @@ class Daemon final : private TokenObserver {
   Identity* Find(const std::string& name);
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
+  ProxyTarget TargetOf(const std::string& identity) const;
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
   void CollectLogins(MonoTime now);
@@ -75,6 +77,7 @@ class Daemon final : private TokenObserver {
   ConfigSource source_;
   std::vector<std::unique_ptr<Identity>> identities_;
   std::unique_ptr<SocketServer> socket_;
+  std::vector<std::unique_ptr<ProxyServer>> proxies_;  // one per [proxy] / [proxy:NAME]
   Notifier notifier_;
   Wakeup wakeup_;
   bool ready_sent_ = false;

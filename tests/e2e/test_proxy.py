@@ -1,0 +1,301 @@
+"""The Nacos proxy on a Unix socket: forwarding with the token injected, what is stripped and
+what is refused, healing a rejected token, limits, streaming, long polls and failover."""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fake_nacos import V1_CONFIGS, V1_LISTENER, listening_configs, token_fingerprint  # noqa: E402
+from harness import NOBODY, TokendTestCase, UnixHTTPConnection, main, wait_until  # noqa: E402
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
+class ProxyTestCase(TokendTestCase):
+    def start(self, nacos_list=None, **settings):
+        self.nacos = nacos_list[-1] if nacos_list else self.fake_nacos(long_poll_min_ms=0)
+        servers = [n if isinstance(n, str) else n.server_entry for n in (nacos_list or [self.nacos])]
+        self.proxy_path = os.path.join(self.dir, "run", "nacos.sock")
+        settings.setdefault("proxy__path", self.proxy_path)
+        self.d = self.daemon(servers, **settings)
+        self.d.wait_log("proxy for identity default on")
+        self.token = self.d.wait_token()
+        return self.d
+
+    def conn(self, timeout: float = 10.0) -> UnixHTTPConnection:
+        return UnixHTTPConnection(self.proxy_path, timeout=timeout)
+
+    def call(self, method, target, body=None, headers=None, conn=None, timeout=10.0):
+        c = conn or self.conn(timeout)
+        try:
+            c.request(method, "/nacos" + target, body=body, headers=headers or {})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+        finally:
+            if conn is None:
+                c.close()
+
+    def publish(self, data_id, content, conn=None):
+        body = urllib.parse.urlencode({"dataId": data_id, "group": "DEFAULT_GROUP",
+                                       "content": content})
+        return self.call("POST", V1_CONFIGS, body, FORM, conn=conn)
+
+    def get(self, data_id, conn=None):
+        return self.call("GET", f"{V1_CONFIGS}?dataId={data_id}&group=DEFAULT_GROUP", conn=conn)
+
+    def config_requests(self) -> int:
+        return sum(self.nacos.config_stats()["requests"].values())
+
+
+class ForwardingTest(ProxyTestCase):
+    def test_curl_get_injects_the_token_and_strips_identity_headers(self):
+        self.start()
+        out = subprocess.run(
+            ["curl", "-sS", "--unix-socket", self.proxy_path, "-D", "-",
+             "-H", "Authorization: Bearer forged", "-H", "accessToken: forged",
+             "-H", "X-Forwarded-For: 10.9.9.9", "-H", "X-Real-IP: 10.9.9.9",
+             "-H", "Connection: keep-alive, X-Secret-Hop", "-H", "X-Secret-Hop: 1",
+             "http://nacos/nacos/v1/cs/configs?dataId=probe&group=DEFAULT_GROUP"],
+            capture_output=True, text=True, timeout=20)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("200", out.stdout.splitlines()[0])
+        self.assertTrue(out.stdout.endswith("probe"), out.stdout)
+        last = self.nacos.config_stats()["last_request"]
+        headers = {k.lower(): v for k, v in last["headers"]}
+        self.assertEqual(headers["authorization"], "Bearer sha256:" + token_fingerprint(self.token))
+        self.assertEqual(headers["host"], self.nacos.server_entry)
+        for gone in ("accesstoken", "x-forwarded-for", "x-real-ip", "x-secret-hop", "connection"):
+            self.assertNotIn(gone, headers)
+        self.assertEqual(last["query"], "dataId=probe&group=DEFAULT_GROUP")
+
+    def test_publish_and_get_on_one_keep_alive_connection(self):
+        self.start()
+        c = self.conn()
+        status, _, body = self.publish("app.yaml", "a: 1\nb: ü", conn=c)
+        self.assertEqual((status, body), (200, b"true"))
+        status, headers, body = self.get("app.yaml", conn=c)
+        self.assertEqual(status, 200)
+        self.assertEqual(body.decode(), "a: 1\nb: ü")
+        self.assertIn("content-md5", headers)
+        status, _, body = self.get("missing", conn=c)
+        self.assertEqual(status, 404)
+        c.close()
+
+    def test_identity_parameters_are_refused_before_anything_is_sent(self):
+        self.start()
+        before = self.config_requests()
+        for target in (f"{V1_CONFIGS}?dataId=probe&accessToken=x",
+                       f"{V1_CONFIGS}?dataId=probe&%41CCESSTOKEN=x",
+                       f"{V1_CONFIGS}?Username=u&dataId=probe",
+                       f"{V1_CONFIGS}?dataId=probe&authorization=Bearer+x"):
+            status, headers, body = self.call("GET", target)
+            self.assertEqual(status, 400, target)
+            self.assertEqual(headers.get("x-nacos-tokend-error"), "1")
+            self.assertEqual(headers.get("content-type"), "text/plain; charset=utf-8")
+            self.assertIn(b"identity parameter", body)
+        body = urllib.parse.urlencode({"dataId": "x", "content": "y", "password": "p"})
+        status, headers, text = self.call("POST", V1_CONFIGS, body, FORM)
+        self.assertEqual(status, 400)
+        self.assertIn(b"'password'", text)
+        self.assertEqual(self.config_requests(), before, "a refused request reached Nacos")
+
+    def test_chunked_request_body(self):
+        self.start()
+        body = urllib.parse.urlencode({"dataId": "chunky", "content": "x" * 50000})
+        c = self.conn()
+        c.putrequest("POST", "/nacos" + V1_CONFIGS)
+        c.putheader("Content-Type", FORM["Content-Type"])
+        c.putheader("Transfer-Encoding", "chunked")
+        c.endheaders()
+        data = body.encode()
+        for i in range(0, len(data), 7000):
+            piece = data[i:i + 7000]
+            c.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+        c.send(b"0\r\n\r\n")
+        r = c.getresponse()
+        self.assertEqual((r.status, r.read()), (200, b"true"))
+        status, _, content = self.get("chunky", conn=c)
+        self.assertEqual(content, b"x" * 50000)
+        c.close()
+
+    def test_limits(self):
+        self.start()
+        before = self.config_requests()
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.proxy_path)
+        s.sendall(b"POST /nacos/v1/cs/configs HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Length: 40000000\r\n\r\n")
+        answer = s.recv(4096)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 413 "), answer)
+        self.assertIn(b"X-Nacos-Tokend-Error: 1", answer)
+        s.close()
+        status, _, _ = self.call("GET", V1_CONFIGS + "?dataId=probe",
+                                 headers={"X-Big": "a" * 17000})
+        self.assertEqual(status, 431)
+        self.assertEqual(self.config_requests(), before)
+
+    def test_ten_mib_config_round_trip(self):
+        self.start()
+        content = (hashlib.sha256(b"seed").hexdigest() * (10 * 1024 * 1024 // 64))
+        self.assertEqual(len(content), 10 * 1024 * 1024)
+        status, _, body = self.publish("big", content)
+        self.assertEqual((status, body), (200, b"true"))
+        status, _, body = self.get("big")
+        self.assertEqual(status, 200)
+        self.assertEqual(hashlib.sha256(body).hexdigest(),
+                         hashlib.sha256(content.encode()).hexdigest())
+
+    def test_failover_to_the_next_server(self):
+        dead = socket.socket()
+        dead.bind(("127.0.0.1", 0))
+        dead_entry = f"127.0.0.1:{dead.getsockname()[1]}"
+        dead.close()  # nobody listens there: connection refused
+        nacos = self.fake_nacos(long_poll_min_ms=0)
+        self.start([dead_entry, nacos])
+        status, _, body = self.get("probe")
+        self.assertEqual((status, body), (200, b"probe"))
+
+    def test_no_token_is_503_and_nothing_is_sent(self):
+        self.nacos = self.fake_nacos(fault="down")
+        self.proxy_path = os.path.join(self.dir, "run", "nacos.sock")
+        self.daemon([self.nacos.server_entry], proxy__path=self.proxy_path)
+        wait_until(lambda: os.path.exists(self.proxy_path), what="the proxy socket")
+        time.sleep(0.2)
+        status, headers, body = self.get("probe")
+        self.assertEqual(status, 503)
+        self.assertEqual(headers.get("x-nacos-tokend-error"), "1")
+
+    def test_second_uid_is_refused(self):
+        os.chmod(self.dir, 0o711)
+        self.start(proxy__mode="0666", proxy__allow_users="12345", proxy__allow_groups="4242")
+        os.chmod(os.path.dirname(self.proxy_path), 0o755)
+
+        def curl_as(*ids):
+            return subprocess.run(
+                ["setpriv", *ids, "curl", "-sS", "-o", "-", "-w", "\n%{http_code}",
+                 "--unix-socket", self.proxy_path,
+                 "http://nacos/nacos/v1/cs/configs?dataId=probe"],
+                capture_output=True, text=True, timeout=10)
+
+        before = self.config_requests()
+        refused = curl_as(f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
+        self.assertEqual(refused.stdout.splitlines()[-1], "403", refused.stderr)
+        self.assertEqual(self.config_requests(), before, "a refused peer's request was sent")
+        self.d.wait_log(rf"proxy: refused a client: uid {NOBODY} gid {NOBODY}")
+        by_user = curl_as("--reuid=12345", f"--regid={NOBODY}", "--clear-groups")
+        self.assertEqual(by_user.stdout.splitlines(), ["probe", "200"])
+        by_group = curl_as(f"--reuid={NOBODY}", f"--regid={NOBODY}", "--groups=4242")
+        self.assertEqual(by_group.stdout.splitlines(), ["probe", "200"])
+
+
+class HealingTest(ProxyTestCase):
+    def logins(self) -> int:
+        return self.nacos.stats()["login_ok"]
+
+    def test_revoked_token_is_healed_for_get_and_small_post(self):
+        self.start()
+        before = self.logins()
+        self.nacos.invalidate_tokens()
+        status, _, body = self.get("probe")
+        self.assertEqual((status, body), (200, b"probe"))
+        self.assertEqual(self.logins(), before + 1)
+        self.d.wait_log("replaying the request")
+        new_token = self.d.wait_token(different_from=self.token)
+        self.nacos.invalidate_tokens()
+        status, _, body = self.publish("after", "healed")
+        self.assertEqual((status, body), (200, b"true"))
+        self.assertEqual(self.logins(), before + 2)
+        self.d.wait_token(different_from=new_token)
+        status, _, body = self.get("after")
+        self.assertEqual(body, b"healed")
+
+    def test_twenty_concurrent_callers_cause_one_login(self):
+        self.start()
+        before = self.logins()
+        self.nacos.invalidate_tokens()
+        results = []
+
+        def one():
+            results.append(self.get("probe")[:3:2])
+
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(results, [(200, b"probe")] * 20)
+        self.assertEqual(self.logins(), before + 1)
+
+    def test_large_post_after_revocation_gets_the_403(self):
+        self.start()
+        before = self.logins()
+        self.nacos.invalidate_tokens()
+        status, headers, body = self.publish("large", "z" * (2 * 1024 * 1024))
+        self.assertEqual(status, 403)
+        self.assertNotIn("x-nacos-tokend-error", headers)  # Nacos's answer, handed back
+        wait_until(lambda: self.logins() == before + 1, what="the healing login")
+        self.d.wait_token(different_from=self.token)
+        status, _, body = self.publish("large", "z" * (2 * 1024 * 1024))
+        self.assertEqual((status, body), (200, b"true"))
+
+    def test_permission_403_is_not_retried(self):
+        self.start()
+        before = self.logins()
+        self.nacos.deny(data_id="secret")
+        status, _, body = self.get("secret")
+        self.assertEqual(status, 403)
+        self.assertIn(b"authorization failed", body)
+        time.sleep(0.3)
+        self.assertEqual(self.logins(), before)
+
+
+class LongPollTest(ProxyTestCase):
+    def test_long_poll_outlives_the_timeout(self):
+        self.start(proxy__timeout="1s")
+        body = urllib.parse.urlencode(
+            {"Listening-Configs": listening_configs([("probe", "DEFAULT_GROUP", md5("probe"))])})
+        started = time.monotonic()
+        status, _, answer = self.call("POST", V1_LISTENER, body,
+                                      {**FORM, "Long-Pulling-Timeout": "2500"}, timeout=20)
+        took = time.monotonic() - started
+        self.assertEqual(status, 200)
+        self.assertEqual(answer, b"")
+        self.assertGreater(took, 1.5)
+
+    def test_long_poll_answers_on_a_change(self):
+        self.start(proxy__timeout="1s")
+        body = urllib.parse.urlencode(
+            {"Listening-Configs": listening_configs([("probe", "DEFAULT_GROUP", md5("probe"))])})
+        self.nacos.set(long_poll_min_ms=10000)
+        result = {}
+
+        def poll():
+            result["r"] = self.call("POST", V1_LISTENER, body,
+                                    {**FORM, "Long-Pulling-Timeout": "30000"}, timeout=40)
+
+        t = threading.Thread(target=poll)
+        t.start()
+        time.sleep(1.5)  # past the proxy's timeout: held as a long poll
+        self.assertEqual(self.publish("probe", "changed")[0], 200)
+        t.join(10)
+        status, _, answer = result["r"]
+        self.assertEqual(status, 200)
+        self.assertIn(b"probe", answer)
+
+
+if __name__ == "__main__":
+    main()
