@@ -33,8 +33,9 @@ constexpr int kSweepMs = 250;
 constexpr int kAcceptBatch = 32;
 constexpr int kMaxSessions = 4000;
 constexpr int kMaxRequestsPerConnection = 10000;
-/// A caller that did not send a complete request head within this is dropped.
-constexpr MonoDuration kHeadDeadline = std::chrono::seconds(10);
+/// A caller that did not send a complete request head within this is
+/// dropped, as on the token socket.
+constexpr MonoDuration kHeadDeadline = kRequestDeadline;
 constexpr MonoDuration kIdleBetweenRequests = std::chrono::seconds(10);
 constexpr MonoDuration kLinger = std::chrono::seconds(1);
 /// Bytes queued towards one side before the other side is no longer read:
@@ -177,6 +178,7 @@ struct ProxyServer::Impl {
   void ClientRead(Worker& w, Session& s);
   void Advance(Worker& w, Session& s);
   void StartRequest(Worker& w, Session& s);
+  void BufferBody(Session& s);
   void Begin(Worker& w, Session& s);
   void Connect(Worker& w, Session& s);
   void ConnectFailed(Worker& w, Session& s, const std::string& why);
@@ -410,8 +412,8 @@ void ProxyServer::Impl::ClientRead(Worker& w, Session& s) {
     switch (s.phase) {
       case Phase::kHead:
         return Pending(s.cout, s.cout_off) ? 0 : kProxyMaxHead + 1;
-      case Phase::kBuffer:
-        return kProxyReplayBody + kReadChunk;
+      case Phase::kBuffer:  // what is read is moved to `body` at once (Advance)
+        return s.body.size() > kProxyReplayBody ? 0 : kReadChunk;
       case Phase::kForward:
         return s.request_done || Pending(s.uout, s.uout_off) >= kPipeCap ? 0 : kPipeCap;
       case Phase::kHealing:
@@ -424,6 +426,7 @@ void ProxyServer::Impl::ClientRead(Worker& w, Session& s) {
     ssize_t n = ::read(s.cfd, buf, std::min(sizeof buf, room() - s.cin.size()));
     if (n > 0) {
       s.cin.append(buf, static_cast<size_t>(n));
+      if (s.phase == Phase::kBuffer) BufferBody(s);  // not held twice
       continue;
     }
     if (n == 0) {
@@ -460,9 +463,7 @@ void ProxyServer::Impl::Advance(Worker& w, Session& s) {
       continue;
     }
     if (s.phase == Phase::kBuffer) {
-      size_t used = s.req_body.Consume(s.cin, IsForm(s.req) ? &s.form : nullptr);
-      s.body.append(s.cin, 0, used);
-      s.cin.erase(0, used);
+      BufferBody(s);
       if (s.req_body.failed()) {
         s.close_after = true;
         return Fail(w, s, 400, "malformed chunked request body");
@@ -489,6 +490,13 @@ void ProxyServer::Impl::Advance(Worker& w, Session& s) {
     if (s.phase == Phase::kForward) return PumpRequest(w, s);
     return;
   }
+}
+
+// Moves the body bytes read so far from `cin` to `body` (and a form's payload to `form`).
+void ProxyServer::Impl::BufferBody(Session& s) {
+  size_t used = s.req_body.Consume(s.cin, IsForm(s.req) ? &s.form : nullptr);
+  s.body.append(s.cin, 0, used);
+  s.cin.erase(0, used);
 }
 
 void ProxyServer::Impl::StartRequest(Worker& w, Session& s) {
@@ -542,7 +550,7 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
   s.uout = UpstreamRequestHead(s.req, "", token->value);  // Host filled in by Connect
   s.uout_off = 0;
   s.uout.append(s.body);
-  if (!s.replayable) s.body.clear();
+  if (!s.replayable) std::string().swap(s.body);  // streamed from here: its memory goes back
   // A kept connection Nacos has closed meanwhile is not reused.
   if (s.ufd >= 0) {
     char probe;
@@ -832,10 +840,12 @@ void ProxyServer::Impl::FinishExchange(Worker& w, Session& s) {
   ++s.exchanges;
   if (!s.request_done) s.close_after = true;  // the rest of its body is unread
   s.phase = Phase::kHead;
-  s.body.clear();
-  s.uout.clear();
+  // Buffers of a large exchange are given back, not kept for the next one.
+  std::string().swap(s.body);
+  std::string().swap(s.uout);
   s.uout_off = 0;
-  s.uin.clear();
+  std::string().swap(s.uin);
+  if (s.cin.capacity() > kReadChunk) s.cin.shrink_to_fit();
   s.deadline = clock->Now() + kIdleBetweenRequests;
   FlushClient(w, s);
   if (!s.dead) Advance(w, s);  // a pipelined request
@@ -866,7 +876,10 @@ void ProxyServer::Impl::FlushClient(Worker& w, Session& s) {
     if (n < 0 && errno == EAGAIN) return Watch(w, s);
     return Close(w, s);
   }
-  s.cout.clear();
+  if (s.cout.capacity() > 2 * kPipeCap)
+    std::string().swap(s.cout);
+  else
+    s.cout.clear();
   s.cout_off = 0;
   // Room again towards the caller: read more of Nacos's answer.
   if (s.ufd >= 0 && s.have_head && s.phase == Phase::kForward && !s.uin.empty())

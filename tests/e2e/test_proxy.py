@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import http.server
+import json
 import os
 import socket
 import subprocess
@@ -148,8 +150,13 @@ class ForwardingTest(ProxyTestCase):
         self.assertEqual(status, 431)
         self.assertEqual(self.config_requests(), before)
 
-    def test_ten_mib_config_round_trip(self):
+    def test_ten_mib_config_round_trip_is_streamed(self):
         self.start()
+        def peak_kib():
+            with open(f"/proc/{self.d.pid}/status") as f:
+                return int(next(l for l in f if l.startswith("VmHWM:")).split()[1])
+        self.get("probe")
+        before = peak_kib()
         content = (hashlib.sha256(b"seed").hexdigest() * (10 * 1024 * 1024 // 64))
         self.assertEqual(len(content), 10 * 1024 * 1024)
         status, _, body = self.publish("big", content)
@@ -158,6 +165,8 @@ class ForwardingTest(ProxyTestCase):
         self.assertEqual(status, 200)
         self.assertEqual(hashlib.sha256(body).hexdigest(),
                          hashlib.sha256(content.encode()).hexdigest())
+        # Twice 10 MiB went through; held whole, the peak would have grown by that much.
+        self.assertLess(peak_kib() - before, 5 * 1024, "the proxy held a body whole")
 
     def test_failover_to_the_next_server(self):
         dead = socket.socket()
@@ -200,6 +209,111 @@ class ForwardingTest(ProxyTestCase):
         self.assertEqual(by_user.stdout.splitlines(), ["probe", "200"])
         by_group = curl_as(f"--reuid={NOBODY}", f"--regid={NOBODY}", "--groups=4242")
         self.assertEqual(by_group.stdout.splitlines(), ["probe", "200"])
+
+
+class FramingUpstream(http.server.BaseHTTPRequestHandler):
+    """A minimal Nacos stand-in for answer framings fake-nacos does not use: logins succeed
+    with a plain token; /nacos/chunked answers chunked, /nacos/close until the connection
+    closes; both echo the Authorization they got."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        body = json.dumps({"accessToken": "plain-token-" + "x" * 20, "tokenTtl": 18000,
+                           "globalAdmin": False, "username": "nacos"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        seen = self.headers.get("Authorization", "").encode()
+        if self.path == "/nacos/slow":
+            time.sleep(2.5)
+        if self.path == "/nacos/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in (b"part1;", seen, b";" + b"y" * 300000):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+        else:
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"until-close;" + seen)
+            self.close_connection = True
+
+
+class AnswerFramingTest(ProxyTestCase):
+    def setUp(self):
+        super().setUp()
+        self.upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FramingUpstream)
+        self.addCleanup(self.upstream.server_close)
+        self.addCleanup(self.upstream.shutdown)
+        threading.Thread(target=self.upstream.serve_forever, daemon=True).start()
+        self.entry = f"127.0.0.1:{self.upstream.server_address[1]}"
+
+    def test_chunked_and_until_close_answers(self):
+        self.start([self.entry])
+        c = self.conn()
+        status, headers, body = self.call("GET", "/chunked", conn=c)
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("transfer-encoding"), "chunked")
+        self.assertEqual(body, b"part1;Bearer " + self.token.encode() + b";" + b"y" * 300000)
+        status, headers, body = self.call("GET", "/close", conn=c)  # same connection
+        self.assertEqual((status, body), (200, b"until-close;Bearer " + self.token.encode()))
+        self.assertEqual(headers.get("connection"), "close")
+        c.close()
+
+    def test_http_1_0_caller_gets_the_chunked_answer_without_framing(self):
+        self.start([self.entry])
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(self.proxy_path)
+        self.addCleanup(s.close)
+        s.sendall(b"GET /nacos/chunked HTTP/1.0\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertNotIn(b"Transfer-Encoding", head)
+        self.assertEqual(body, b"part1;Bearer " + self.token.encode() + b";" + b"y" * 300000)
+
+
+    def test_an_exchange_past_the_timeout_gets_504(self):
+        self.start([self.entry], proxy__timeout="1s")
+        started = time.monotonic()
+        status, headers, body = self.call("GET", "/slow")
+        self.assertEqual(status, 504)
+        self.assertEqual(headers.get("x-nacos-tokend-error"), "1")
+        self.assertLess(time.monotonic() - started, 2.4)
+
+
+class SlowCallerTest(ProxyTestCase):
+    def test_slow_and_silent_callers_are_dropped(self):
+        self.start()
+        slow = socket.socket(socket.AF_UNIX)
+        silent = socket.socket(socket.AF_UNIX)
+        self.addCleanup(slow.close)
+        self.addCleanup(silent.close)
+        slow.connect(self.proxy_path)
+        silent.connect(self.proxy_path)
+        slow.settimeout(10)
+        silent.settimeout(10)
+        started = time.monotonic()
+        slow.sendall(b"GET /nacos/v1/cs/configs?dataId=probe HTTP/1.1\r\n")
+        for _ in range(5):
+            time.sleep(0.5)
+            slow.sendall(b"X-Drip: 1\r\n")
+        answer = slow.recv(4096)
+        self.assertTrue(answer.startswith(b"HTTP/1.1 408 "), answer)
+        self.assertEqual(silent.recv(4096), b"")  # closed without a word
+        self.assertLess(time.monotonic() - started, 6)
 
 
 class HealingTest(ProxyTestCase):

@@ -17,5 +17,11 @@ void Config(const uint8_t* data, size_t size);
 void SocketRequest(const uint8_t* data, size_t size);
 /// A token whose JWT exp claim is read.
 void JwtExpiry(const uint8_t* data, size_t size);
+/// Bytes a caller sent to the Nacos proxy: request heads and bodies as the
+/// proxy frames, checks and rewrites them.
+void ProxyRequest(const uint8_t* data, size_t size);
+/// Bytes Nacos sent to the proxy: the first byte picks the request method
+/// (HEAD or not), the rest is answers as the proxy frames and classifies them.
+void ProxyAnswer(const uint8_t* data, size_t size);
 
 }  // namespace tokend::fuzz

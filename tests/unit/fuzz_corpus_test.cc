@@ -28,4 +28,6 @@ TEST_CASE("fuzz corpus: every saved input still parses without crashing") {
   CHECK(Replay("config", fuzz::Config) > 0);
   CHECK(Replay("socket_request", fuzz::SocketRequest) > 0);
   CHECK(Replay("jwt", fuzz::JwtExpiry) > 0);
+  CHECK(Replay("proxy_request", fuzz::ProxyRequest) > 0);
+  CHECK(Replay("proxy_answer", fuzz::ProxyAnswer) > 0);
 }
