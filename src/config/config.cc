@@ -409,9 +409,10 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
   for (const auto& [full, v] : values) {
     KeyParts p = SplitKey(full);
     std::string section = full.substr(0, full.find('.'));
+    const std::string& origin = v.origin;  // (clang 14 cannot capture a structured binding)
     auto section_problem = [&](const std::string& reason) {
       if (reported.insert(section).second)
-        problems->push_back(v.origin + ": [" + section + "]: " + reason);
+        problems->push_back(origin + ": [" + section + "]: " + reason);
     };
     const std::set<std::string>* keys = nullptr;
     if (p.kind == "proxy") continue;  // checked by ParseProxies

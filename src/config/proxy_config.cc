@@ -102,7 +102,9 @@ std::vector<ProxyConfig> ParseProxies(const IniValues& values,
   }
 
   std::vector<ProxyConfig> out;
-  for (const auto& [section, name] : sections) {
+  for (const auto& entry : sections) {
+    const std::string& section = entry.first;
+    const std::string& name = entry.second;
     auto find = [&](const std::string& key) -> const IniValue* {
       auto it = values.find(section + "." + key);
       return it == values.end() ? nullptr : &it->second;

@@ -1,5 +1,7 @@
 #include "proxy/proxy_server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -21,6 +23,8 @@
 #include "proxy/http_head.h"
 #include "proxy/identity_params.h"
 #include "proxy/peer_access.h"
+#include "proxy/tcp_listener.h"
+#include "proxy/tcp_peer.h"
 #include "proxy/token_rejection.h"
 #include "proxy/upstream_connect.h"
 #include "serve/unix_listener.h"
@@ -137,7 +141,8 @@ struct ProxyServer::Impl {
   ProxyConfig config;
   const Clock* clock = nullptr;
   RefreshRequest request_refresh;
-  UnixListener listener;
+  UnixListener listener;  // [proxy] path (may be absent)
+  int tcp_fd = -1;        // [proxy] listen (may be absent)
   std::atomic<bool> stopping{false};
   std::atomic<int> sessions{0};
   std::atomic<size_t> preferred_server{0};
@@ -173,7 +178,7 @@ struct ProxyServer::Impl {
   }
 
   void Run(Worker& w);
-  void Accept(Worker& w);
+  void Accept(Worker& w, int listen_fd);
   void OnEvent(Worker& w, Session& s, int fd, uint32_t events);
   void ClientRead(Worker& w, Session& s);
   void Advance(Worker& w, Session& s);
@@ -197,7 +202,7 @@ struct ProxyServer::Impl {
   void Close(Worker& w, Session& s);
   void Watch(Worker& w, Session& s);
   void Sweep(Worker& w);
-  void LogRefusal(const PeerIdentity& peer);
+  void LogRefusal(const std::string& who);
 };
 
 ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -211,25 +216,30 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
       return Error{config.section + ": identity " + target.identity + " has the https server " +
                    s.Display() + "; the proxy does not relay to https servers yet"};
   }
-  if (!config.listen_text.empty())
-    return Error{config.section + ".listen: TCP listeners are not available yet; use path"};
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->clock = clock;
   impl->request_refresh = std::move(request_refresh);
   impl->target = std::make_shared<const ProxyTarget>(std::move(target));
-  SocketConfig sc;
-  sc.path = config.path;
-  sc.mode = config.mode;
-  sc.group = config.group;
-  sc.gid = config.gid;
-  auto bound = UnixListener::Bind(sc);
-  if (!bound) {
-    std::string e = bound.error();
-    if (e.starts_with("socket.")) e = config.section + "." + e.substr(7);
-    return Error{e};
+  if (!config.path.empty()) {
+    SocketConfig sc;
+    sc.path = config.path;
+    sc.mode = config.mode;
+    sc.group = config.group;
+    sc.gid = config.gid;
+    auto bound = UnixListener::Bind(sc);
+    if (!bound) {
+      std::string e = bound.error();
+      if (e.starts_with("socket.")) e = config.section + "." + e.substr(7);
+      return Error{e};
+    }
+    impl->listener = std::move(*bound);
   }
-  impl->listener = std::move(*bound);
+  if (!config.listen_text.empty()) {
+    auto fd = BindLoopback(config.listen, config.section + ".listen");
+    if (!fd) return Error{fd.error()};
+    impl->tcp_fd = *fd;
+  }
   // Two descriptors per held connection: a thousand long polls need more than
   // the usual soft limit of 1024.
   rlimit rl{};
@@ -243,9 +253,12 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
     if (w.epoll < 0 || w.wake < 0)
       return Error{config.section + ": epoll: " + std::string(strerror(errno))};
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.u64 = Tag(impl->listener.fd(), 0);
-    epoll_ctl(w.epoll, EPOLL_CTL_ADD, impl->listener.fd(), &ev);
+    for (int fd : {impl->listener.fd(), impl->tcp_fd}) {
+      if (fd < 0) continue;
+      ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+      ev.data.u64 = Tag(fd, 0);
+      epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev);
+    }
     ev.events = EPOLLIN;
     ev.data.u64 = Tag(w.wake, 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
@@ -271,6 +284,8 @@ void ProxyServer::Stop() {
     if (w.wake >= 0) ::close(w.wake);
   }
   impl_->listener.Close();
+  if (impl_->tcp_fd >= 0) ::close(impl_->tcp_fd);
+  impl_->tcp_fd = -1;
 }
 
 void ProxyServer::SetTarget(ProxyTarget target) {
@@ -291,7 +306,10 @@ void ProxyServer::OnLoginFinished(const std::string& identity, const LoginOutcom
 const ProxyConfig& ProxyServer::config() const { return impl_->config; }
 
 std::string ProxyServer::description() const {
-  return impl_->listener.path() + " (identity " + impl_->config.identity + ")";
+  const ProxyConfig& c = impl_->config;
+  std::string where = c.path;
+  if (!c.listen_text.empty()) where += (where.empty() ? "" : " and ") + c.listen.Display();
+  return where;
 }
 
 ProxyCounts ProxyServer::counts() const {
@@ -310,8 +328,8 @@ void ProxyServer::Impl::Run(Worker& w) {
     for (int i = 0; i < n; ++i) {
       int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
       uint32_t id = static_cast<uint32_t>(events[i].data.u64 >> 32);
-      if (id == 0 && fd == listener.fd()) {
-        Accept(w);
+      if (id == 0 && (fd == listener.fd() || fd == tcp_fd)) {
+        Accept(w, fd);
       } else if (id == 0 && fd == w.wake) {
         uint64_t v;
         (void)!::read(w.wake, &v, sizeof v);
@@ -329,21 +347,20 @@ void ProxyServer::Impl::Run(Worker& w) {
   }
 }
 
-void ProxyServer::Impl::LogRefusal(const PeerIdentity& peer) {
+void ProxyServer::Impl::LogRefusal(const std::string& who) {
   int64_t now_ms = clock->Now().since_boot.count();
   {
     std::lock_guard lock(mu);
     if (now_ms - last_refusal_log_ms < 10'000) return;
     last_refusal_log_ms = now_ms;
   }
-  LogWarning(config.section + ": refused a client: uid " + std::to_string(peer.uid) + " gid " +
-             std::to_string(peer.gid) + " is not in " + config.section + ".allow_users / " +
-             config.section + ".allow_groups");
+  LogWarning(config.section + ": refused a client: " + who);
 }
 
-void ProxyServer::Impl::Accept(Worker& w) {
+void ProxyServer::Impl::Accept(Worker& w, int listen_fd) {
+  const bool tcp = listen_fd == tcp_fd;
   for (int batch = 0; batch < kAcceptBatch; ++batch) {
-    int fd = accept4(listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE) LogError("proxy: out of file descriptors");
@@ -360,10 +377,19 @@ void ProxyServer::Impl::Accept(Worker& w) {
     s.id = w.next_id;
     s.cfd = fd;
     s.deadline = clock->Now() + kHeadDeadline;
-    auto peer = UnixPeer(fd);
+    if (tcp) {
+      int one = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    // Decided before a byte of the caller's is read; on TCP a connection
+    // whose owner the kernel does not report is refused.
+    auto peer = tcp ? TcpPeer(fd) : UnixPeer(fd);
     if (peer) s.peer = *peer;
     if (!peer || !PeerAllowed(config.access, s.peer)) {
-      LogRefusal(s.peer);
+      LogRefusal(!peer ? std::string("the owner of its TCP socket cannot be found")
+                       : "uid " + std::to_string(s.peer.uid) + " gid " +
+                             std::to_string(s.peer.gid) + " is not in " + config.section +
+                             ".allow_users / " + config.section + ".allow_groups");
       s.close_after = true;
       Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
       continue;

@@ -316,6 +316,52 @@ class SlowCallerTest(ProxyTestCase):
         self.assertLess(time.monotonic() - started, 6)
 
 
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class TcpListenerTest(ProxyTestCase):
+    def test_tcp_callers_are_told_apart_by_the_owner_of_their_socket(self):
+        port = free_port()
+        nogroup = 65534
+        self.start(proxy__listen=f"127.0.0.1:{port}", proxy__allow_users="4321",
+                   proxy__allow_groups=str(nogroup))
+        # A Python client (root may always).
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        for _ in range(2):  # keep-alive
+            c.request("GET", f"/nacos{V1_CONFIGS}?dataId=probe")
+            r = c.getresponse()
+            self.assertEqual((r.status, r.read()), (200, b"probe"))
+        c.close()
+
+        def curl_as(*ids):
+            return subprocess.run(
+                ["setpriv", *ids, "--clear-groups", "curl", "-sS", "-o", "-", "-w",
+                 "\n%{http_code}", f"http://127.0.0.1:{port}/nacos{V1_CONFIGS}?dataId=probe"],
+                capture_output=True, text=True, timeout=10)
+
+        before = self.config_requests()
+        # uid 12345 has no account, so no groups: not listed, refused.
+        refused = curl_as("--reuid=12345", "--regid=12345")
+        self.assertEqual(refused.stdout.splitlines()[-1], "403", refused.stderr)
+        self.assertIn("X-Nacos-Tokend-Error", subprocess.run(
+            ["setpriv", "--reuid=12345", "--regid=12345", "--clear-groups", "curl", "-sSI",
+             f"http://127.0.0.1:{port}/nacos{V1_CONFIGS}?dataId=probe"],
+            capture_output=True, text=True, timeout=10).stdout)
+        self.assertEqual(self.config_requests(), before, "a refused peer's request was sent")
+        self.d.wait_log(r"proxy: refused a client: uid 12345 ")
+        # Listed by uid.
+        self.assertEqual(curl_as("--reuid=4321", "--regid=4321").stdout.splitlines(),
+                         ["probe", "200"])
+        # nobody: allowed through its group in the group database (not the process's groups).
+        self.assertEqual(curl_as(f"--reuid={NOBODY}", f"--regid=1").stdout.splitlines(),
+                         ["probe", "200"])
+
+
 class HealingTest(ProxyTestCase):
     def logins(self) -> int:
         return self.nacos.stats()["login_ok"]
