@@ -27,6 +27,7 @@
 #include "proxy/tcp_peer.h"
 #include "proxy/token_rejection.h"
 #include "proxy/upstream_connect.h"
+#include "proxy/upstream_pool.h"
 #include "serve/unix_listener.h"
 
 namespace tokend {
@@ -49,6 +50,9 @@ constexpr size_t kReadChunk = 64 * 1024;
 /// A 403 answer body is held to be classified up to this size.
 constexpr size_t kMax403Body = 64 * 1024;
 constexpr size_t kMaxAnswerHead = 64 * 1024;
+/// Idle connections to one server kept per event-loop thread, and for how long.
+constexpr size_t kPoolPerServer = 16;
+constexpr MonoDuration kPoolIdle = std::chrono::seconds(15);
 
 uint64_t Tag(int fd, uint32_t id) {
   return (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
@@ -159,6 +163,7 @@ struct ProxyServer::Impl {
     std::thread thread;
     std::unordered_map<uint32_t, Session> sessions;
     uint32_t next_id = 0;
+    UpstreamPool pool{kPoolPerServer, kPoolIdle};
   };
   std::array<Worker, kThreads> workers;
 
@@ -280,6 +285,7 @@ void ProxyServer::Stop() {
       if (s.ufd >= 0) ::close(s.ufd);
     }
     w.sessions.clear();
+    w.pool.CloseAll();
     if (w.epoll >= 0) ::close(w.epoll);
     if (w.wake >= 0) ::close(w.wake);
   }
@@ -320,7 +326,8 @@ ProxyCounts ProxyServer::counts() const {
 void ProxyServer::Impl::Run(Worker& w) {
   std::array<epoll_event, 128> events;
   while (!stopping.load()) {
-    int n = epoll_wait(w.epoll, events.data(), events.size(), w.sessions.empty() ? -1 : kSweepMs);
+    bool idle = w.sessions.empty() && w.pool.size() == 0;
+    int n = epoll_wait(w.epoll, events.data(), events.size(), idle ? -1 : kSweepMs);
     if (n < 0 && errno != EINTR) {
       LogError("proxy: epoll_wait failed: " + std::string(strerror(errno)));
       return;
@@ -585,6 +592,15 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
   }
   if (s.ufd < 0) {
     s.server = preferred_server.load() % t->nacos.servers.size();
+    const ServerEndpoint& server = t->nacos.servers[s.server];
+    int pooled = w.pool.Take(server.Display(), clock->Now());
+    if (pooled >= 0) {
+      s.ufd = pooled;
+      s.ureg = false;
+      s.uev = 0;
+    }
+  }
+  if (s.ufd < 0) {
     Connect(w, s);
   } else {
     s.ureused = true;
@@ -936,6 +952,13 @@ void ProxyServer::Impl::CloseUpstream(Worker&, Session& s) {
 
 void ProxyServer::Impl::Close(Worker& w, Session& s) {
   if (s.dead) return;
+  if (s.ufd >= 0 && !s.connecting && s.phase == Phase::kHead) {
+    // Between exchanges the connection is clean: kept for another caller.
+    auto t = Target();
+    if (s.ureg) epoll_ctl(w.epoll, EPOLL_CTL_DEL, s.ufd, nullptr);
+    w.pool.Put(t->nacos.servers[s.server % t->nacos.servers.size()].Display(), s.ufd, clock->Now());
+    s.ufd = -1;
+  }
   CloseUpstream(w, s);
   ::close(s.cfd);
   s.cfd = -1;
@@ -992,6 +1015,7 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
 
 void ProxyServer::Impl::Sweep(Worker& w) {
   MonoTime now = clock->Now();
+  w.pool.Expire(now);
   for (auto& [id, s] : w.sessions) {
     if (s.dead) continue;
     if (s.connecting && s.connect_deadline <= now) {

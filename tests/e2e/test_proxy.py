@@ -168,6 +168,23 @@ class ForwardingTest(ProxyTestCase):
         # Twice 10 MiB went through; held whole, the peak would have grown by that much.
         self.assertLess(peak_kib() - before, 5 * 1024, "the proxy held a body whole")
 
+    def test_upstream_connections_are_pooled_across_callers(self):
+        self.start()
+
+        def upstream_ports():
+            out = subprocess.run(["ss", "-Htn", "state", "established", "dst",
+                                  f"127.0.0.1:{self.nacos.port}"],
+                                 capture_output=True, text=True, check=True).stdout
+            return sorted(line.split()[2].rsplit(":", 1)[1] for line in out.splitlines())
+
+        for _ in range(3):  # a new caller connection each time
+            self.assertEqual(self.get("probe")[0], 200)
+        ports = upstream_ports()
+        self.assertLessEqual(len(ports), 2, "one pooled connection per event loop at most")
+        for _ in range(5):
+            self.assertEqual(self.get("probe")[0], 200)
+        self.assertEqual(upstream_ports(), ports, "the pooled connections were not reused")
+
     def test_failover_to_the_next_server(self):
         dead = socket.socket()
         dead.bind(("127.0.0.1", 0))
