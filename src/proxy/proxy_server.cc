@@ -113,6 +113,8 @@ struct Session {
   bool response_started = false;
   uint64_t outcomes_seen = 0;
   uint64_t exchanges = 0;  // answers completed on this connection
+  bool cstall = false;     // a caller event came that could not be used: stop asking
+  bool ustall = false;     // likewise for Nacos's side
 };
 
 size_t Pending(const std::string& s, size_t off) { return s.size() - off; }
@@ -153,9 +155,10 @@ struct ProxyServer::Impl {
   std::atomic<uint64_t> outcomes{0};  // logins finished for the identity, counted
 
   mutable std::mutex mu;
-  std::shared_ptr<const ProxyTarget> target;  // guarded by mu
-  ProxyCounts counts;                         // guarded by mu
-  int64_t last_refusal_log_ms = -1'000'000;   // guarded by mu
+  std::shared_ptr<const ProxyTarget> target;         // guarded by mu
+  std::array<std::atomic<uint64_t>, 600> by_code{};  // requests by status code
+  std::atomic<uint64_t> relogins{0};
+  int64_t last_refusal_log_ms = -1'000'000;  // guarded by mu
 
   struct Worker {
     int epoll = -1;
@@ -172,8 +175,8 @@ struct ProxyServer::Impl {
     return target;
   }
   void Count(int code) {
-    std::lock_guard lock(mu);
-    ++counts.requests_by_code[code];
+    if (code >= 0 && code < static_cast<int>(by_code.size()))
+      by_code[static_cast<size_t>(code)].fetch_add(1, std::memory_order_relaxed);
   }
   void WakeAll() {
     for (auto& w : workers) {
@@ -205,6 +208,8 @@ struct ProxyServer::Impl {
   void FlushClient(Worker& w, Session& s);
   void CloseUpstream(Worker& w, Session& s);
   void Close(Worker& w, Session& s);
+  /// Gives a clean upstream connection to the pool, closes any other.
+  void ReleaseUpstream(Worker& w, Session& s);
   void Watch(Worker& w, Session& s);
   void Sweep(Worker& w);
   void LogRefusal(const std::string& who);
@@ -319,8 +324,12 @@ std::string ProxyServer::description() const {
 }
 
 ProxyCounts ProxyServer::counts() const {
-  std::lock_guard lock(impl_->mu);
-  return impl_->counts;
+  ProxyCounts c;
+  for (size_t code = 0; code < impl_->by_code.size(); ++code) {
+    if (uint64_t n = impl_->by_code[code].load()) c.requests_by_code[static_cast<int>(code)] = n;
+  }
+  c.relogins = impl_->relogins.load();
+  return c;
 }
 
 void ProxyServer::Impl::Run(Worker& w) {
@@ -425,6 +434,11 @@ void ProxyServer::Impl::OnEvent(Worker& w, Session& s, int fd, uint32_t events) 
     if (!s.dead) Watch(w, s);
     return;
   }
+  if (s.phase != Phase::kForward) {
+    // Idle between exchanges: Nacos closed it (or sent what nobody asked for).
+    CloseUpstream(w, s);
+    return Watch(w, s);
+  }
   if (events & EPOLLOUT) FlushUp(w, s);
   if (s.dead || fd != s.ufd) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) UpRead(w, s);
@@ -454,12 +468,15 @@ void ProxyServer::Impl::ClientRead(Worker& w, Session& s) {
     }
     return 0;
   };
+  if (!s.client_eof && room() <= s.cin.size()) s.cstall = true;
   char buf[kReadChunk];
   while (!s.client_eof && s.cin.size() < room()) {
-    ssize_t n = ::read(s.cfd, buf, std::min(sizeof buf, room() - s.cin.size()));
+    size_t want = std::min(sizeof buf, room() - s.cin.size());
+    ssize_t n = ::read(s.cfd, buf, want);
     if (n > 0) {
       s.cin.append(buf, static_cast<size_t>(n));
       if (s.phase == Phase::kBuffer) BufferBody(s);  // not held twice
+      if (static_cast<size_t>(n) < want) break;      // drained: epoll says when there is more
       continue;
     }
     if (n == 0) {
@@ -584,8 +601,9 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
   s.uout_off = 0;
   s.uout.append(s.body);
   if (!s.replayable) std::string().swap(s.body);  // streamed from here: its memory goes back
-  // A kept connection Nacos has closed meanwhile is not reused.
-  if (s.ufd >= 0) {
+  // A kept connection Nacos has closed meanwhile is not reused. (A replayable
+  // request that meets one anyway is sent again: UpstreamBroken.)
+  if (s.ufd >= 0 && !s.replayable) {
     char probe;
     ssize_t n = ::recv(s.ufd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN)) CloseUpstream(w, s);
@@ -707,6 +725,7 @@ void ProxyServer::Impl::UpstreamBroken(Worker& w, Session& s, const std::string&
 
 void ProxyServer::Impl::UpRead(Worker& w, Session& s) {
   const uint64_t exchange = s.exchanges;
+  if (s.uin.size() >= kPipeCap || Pending(s.cout, s.cout_off) >= kPipeCap) s.ustall = true;
   char buf[kReadChunk];
   bool eof = false;
   while (s.ufd >= 0 && s.uin.size() < kPipeCap && Pending(s.cout, s.cout_off) < kPipeCap) {
@@ -824,10 +843,7 @@ void ProxyServer::Impl::ProcessResponse(Worker& w, Session& s) {
 void ProxyServer::Impl::Decide403(Worker& w, Session& s) {
   s.hold_403 = false;
   if (IsTokenRejection(403, s.held_payload)) {
-    {
-      std::lock_guard lock(mu);
-      ++counts.relogins;
-    }
+    relogins.fetch_add(1);
     s.outcomes_seen = outcomes.load();
     request_refresh(config.identity, s.generation);
     if (s.replayable && s.request_done) {
@@ -883,11 +899,17 @@ void ProxyServer::Impl::FinishExchange(Worker& w, Session& s) {
   if (!s.request_done) s.close_after = true;  // the rest of its body is unread
   s.phase = Phase::kHead;
   // Buffers of a large exchange are given back, not kept for the next one.
-  std::string().swap(s.body);
-  std::string().swap(s.uout);
+  auto reset = [](std::string& b) {
+    if (b.capacity() > 2 * kReadChunk)
+      std::string().swap(b);
+    else
+      b.clear();
+  };
+  reset(s.body);
+  reset(s.uout);
   s.uout_off = 0;
-  std::string().swap(s.uin);
-  if (s.cin.capacity() > kReadChunk) s.cin.shrink_to_fit();
+  reset(s.uin);
+  if (s.cin.capacity() > 2 * kReadChunk) s.cin.shrink_to_fit();
   s.deadline = clock->Now() + kIdleBetweenRequests;
   FlushClient(w, s);
   if (!s.dead) Advance(w, s);  // a pipelined request
@@ -930,7 +952,7 @@ void ProxyServer::Impl::FlushClient(Worker& w, Session& s) {
   if (s.phase == Phase::kHead && !s.close_after && !s.cin.empty() && !Pending(s.cout, s.cout_off))
     return Advance(w, s);  // a pipelined request, once the answer before it is out
   if (s.close_after && s.phase == Phase::kHead && !Pending(s.cout, s.cout_off)) {
-    if (s.ufd >= 0) CloseUpstream(w, s);
+    ReleaseUpstream(w, s);
     int unread = 0;
     if (s.cin.empty() && ioctl(s.cfd, FIONREAD, &unread) == 0 && unread == 0 && s.client_eof)
       return Close(w, s);
@@ -950,16 +972,22 @@ void ProxyServer::Impl::CloseUpstream(Worker&, Session& s) {
   s.uev = 0;
 }
 
-void ProxyServer::Impl::Close(Worker& w, Session& s) {
-  if (s.dead) return;
+void ProxyServer::Impl::ReleaseUpstream(Worker& w, Session& s) {
   if (s.ufd >= 0 && !s.connecting && s.phase == Phase::kHead) {
     // Between exchanges the connection is clean: kept for another caller.
     auto t = Target();
     if (s.ureg) epoll_ctl(w.epoll, EPOLL_CTL_DEL, s.ufd, nullptr);
     w.pool.Put(t->nacos.servers[s.server % t->nacos.servers.size()].Display(), s.ufd, clock->Now());
     s.ufd = -1;
+    s.ureg = false;
+    s.uev = 0;
   }
   CloseUpstream(w, s);
+}
+
+void ProxyServer::Impl::Close(Worker& w, Session& s) {
+  if (s.dead) return;
+  ReleaseUpstream(w, s);
   ::close(s.cfd);
   s.cfd = -1;
   s.dead = true;
@@ -988,7 +1016,10 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
         break;
     }
   }
-  if (reading) want |= EPOLLIN | EPOLLRDHUP;
+  // Interest is dropped lazily: an event we cannot use now (cstall) drops it;
+  // otherwise it stays, which saves two epoll_ctl calls per exchange.
+  if (reading) s.cstall = false;
+  if (reading || ((s.cev & EPOLLIN) && !s.cstall && !s.client_eof)) want |= EPOLLIN | EPOLLRDHUP;
   if (Pending(s.cout, s.cout_off)) want |= EPOLLOUT;
   if (!s.creg || want != s.cev) {
     epoll_event ev{};
@@ -1001,8 +1032,10 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
   if (s.ufd < 0) return;
   want = 0;
   if (s.connecting || Pending(s.uout, s.uout_off)) want |= EPOLLOUT;
-  if (!s.connecting && s.phase == Phase::kForward && Pending(s.cout, s.cout_off) < kPipeCap)
-    want |= EPOLLIN | EPOLLRDHUP;
+  bool ureading =
+      !s.connecting && s.phase == Phase::kForward && Pending(s.cout, s.cout_off) < kPipeCap;
+  if (ureading) s.ustall = false;
+  if (ureading || (!s.connecting && (s.uev & EPOLLIN) && !s.ustall)) want |= EPOLLIN | EPOLLRDHUP;
   if (!s.ureg || want != s.uev) {
     epoll_event ev{};
     ev.events = want;
