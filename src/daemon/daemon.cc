@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "host/signals.h"
+#include "proxy/proxy_metrics.h"
 
 namespace tokend {
 
@@ -85,7 +86,15 @@ Status Daemon::Init(bool with_socket) {
       proxies_.push_back(std::move(*proxy));
     }
   }
+  if (socket_) socket_->SetExtraMetrics([this] { return ProxyMetrics(); });
   return Status::Ok();
+}
+
+// Read by the socket's threads: proxies_ does not change after Init.
+std::string Daemon::ProxyMetrics() const {
+  std::vector<std::pair<std::string, ProxyCounts>> counts;
+  for (const auto& p : proxies_) counts.emplace_back(p->config().identity, p->counts());
+  return RenderProxyMetrics(counts);
 }
 
 ProxyTarget Daemon::TargetOf(const std::string& identity) const {
@@ -241,6 +250,7 @@ void Daemon::Reload(MonoTime now) {
     if (socket_) socket_->Stop();
     socket_ = std::move(fresh_socket);
     if (socket_) {
+      socket_->SetExtraMetrics([this] { return ProxyMetrics(); });
       socket_->Start();
       LogInfo("now serving on " + socket_->description());
     }

@@ -60,6 +60,7 @@ class Daemon final : private TokenObserver {
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
   ProxyTarget TargetOf(const std::string& identity) const;
+  std::string ProxyMetrics() const;
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
   void CollectLogins(MonoTime now);

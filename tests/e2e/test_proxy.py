@@ -396,6 +396,10 @@ class HealingTest(ProxyTestCase):
         self.d.wait_token(different_from=new_token)
         status, _, body = self.get("after")
         self.assertEqual(body, b"healed")
+        _, _, metrics = self.d.request("GET", "/metrics")
+        self.assertIn('nacos_tokend_proxy_relogins_total{identity="default"} 2', metrics)
+        self.assertRegex(metrics, r'nacos_tokend_proxy_requests_total\{identity="default",'
+                                  r'code="200"\} [3-9]')
 
     def test_twenty_concurrent_callers_cause_one_login(self):
         self.start()
