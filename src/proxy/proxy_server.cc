@@ -96,6 +96,9 @@ struct Session {
   // Nacos's side.
   int ufd = -1;
   bool connecting = false;
+  std::unique_ptr<TlsStream> tls;  // https servers
+  bool handshaking = false;
+  bool tls_wants_write = false;  // the TLS layer needs the socket writable to go on
   bool ureused = false;
   MonoTime connect_deadline;
   size_t server = 0;    // index of the server in use
@@ -194,6 +197,9 @@ struct ProxyServer::Impl {
   void BufferBody(Session& s);
   void Begin(Worker& w, Session& s);
   void Connect(Worker& w, Session& s);
+  void Handshake(Worker& w, Session& s);
+  ssize_t UpSend(Session& s, const char* data, size_t len);
+  ssize_t UpRecv(Session& s, char* buf, size_t len);
   void ConnectFailed(Worker& w, Session& s, const std::string& why);
   void PumpRequest(Worker& w, Session& s);
   void FlushUp(Worker& w, Session& s);
@@ -221,11 +227,7 @@ ProxyServer::~ProxyServer() { Stop(); }
 Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& config,
                                                          ProxyTarget target, const Clock* clock,
                                                          RefreshRequest request_refresh) {
-  for (const auto& s : target.nacos.servers) {
-    if (s.https)
-      return Error{config.section + ": identity " + target.identity + " has the https server " +
-                   s.Display() + "; the proxy does not relay to https servers yet"};
-  }
+  if (Status s = AddTls(&target); !s) return Error{config.section + ": " + s.error()};
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->clock = clock;
@@ -299,7 +301,21 @@ void ProxyServer::Stop() {
   impl_->tcp_fd = -1;
 }
 
+Status ProxyServer::AddTls(ProxyTarget* target) {
+  bool https = false;
+  for (const auto& s : target->nacos.servers) https = https || s.https;
+  if (!https) return Status::Ok();
+  auto factory = LoadTlsStreamFactory(TlsSettings{target->nacos.ca_file, target->nacos.tls_verify});
+  if (!factory) return Error{target->nacos.section + "." + factory.error()};
+  target->tls = std::move(*factory);
+  return Status::Ok();
+}
+
 void ProxyServer::SetTarget(ProxyTarget target) {
+  if (Status s = AddTls(&target); !s) {
+    LogError(impl_->config.section + ": " + s.error() + "; the proxy keeps its previous servers");
+    return;
+  }
   std::lock_guard lock(impl_->mu);
   impl_->target = std::make_shared<const ProxyTarget>(std::move(target));
 }
@@ -429,19 +445,81 @@ void ProxyServer::Impl::OnEvent(Worker& w, Session& s, int fd, uint32_t events) 
     int err = UpstreamConnectError(s.ufd);
     if (err) return ConnectFailed(w, s, strerror(err));
     s.connecting = false;
+    auto t = Target();
+    const ServerEndpoint& server = t->nacos.servers[s.server % t->nacos.servers.size()];
+    if (server.https) {
+      if (!t->tls) return ConnectFailed(w, s, "no TLS set up");
+      s.tls = t->tls->Start(s.ufd, server.host);
+      s.handshaking = true;
+      return Handshake(w, s);
+    }
     preferred_server.store(s.server);
     FlushUp(w, s);
     if (!s.dead) Watch(w, s);
     return;
   }
+  if (s.handshaking) return Handshake(w, s);
   if (s.phase != Phase::kForward) {
     // Idle between exchanges: Nacos closed it (or sent what nobody asked for).
     CloseUpstream(w, s);
     return Watch(w, s);
   }
-  if (events & EPOLLOUT) FlushUp(w, s);
+  if (events & EPOLLOUT) {
+    if (s.tls_wants_write) {
+      s.tls_wants_write = false;
+      UpRead(w, s);  // a read that had to write first
+      if (s.dead || fd != s.ufd) return;
+    }
+    FlushUp(w, s);
+  }
   if (s.dead || fd != s.ufd) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) UpRead(w, s);
+}
+
+void ProxyServer::Impl::Handshake(Worker& w, Session& s) {
+  TlsIo io = s.tls->Handshake();
+  if (io.kind == TlsIo::kOk) {
+    s.handshaking = false;
+    s.tls_wants_write = false;
+    preferred_server.store(s.server);
+    FlushUp(w, s);
+    if (!s.dead) Watch(w, s);
+    return;
+  }
+  if (io.kind == TlsIo::kWantRead || io.kind == TlsIo::kWantWrite) {
+    s.tls_wants_write = io.kind == TlsIo::kWantWrite;
+    return Watch(w, s);
+  }
+  // Nothing of the request was sent: the next server.
+  ConnectFailed(w, s, "TLS: " + (io.error.empty() ? std::string("connection closed") : io.error));
+}
+
+// send()/recv() semantics over the plain socket or its TLS stream: > 0 bytes,
+// 0 end of stream, -1 with errno (EAGAIN: try again when epoll says so).
+ssize_t ProxyServer::Impl::UpSend(Session& s, const char* data, size_t len) {
+  if (!s.tls) return ::send(s.ufd, data, len, MSG_NOSIGNAL);
+  TlsIo io = s.tls->Write(data, len);
+  if (io.kind == TlsIo::kOk) return static_cast<ssize_t>(io.bytes);
+  if (io.kind == TlsIo::kWantRead || io.kind == TlsIo::kWantWrite) {
+    errno = EAGAIN;
+    return -1;
+  }
+  errno = io.kind == TlsIo::kClosed ? EPIPE : EPROTO;
+  return -1;
+}
+
+ssize_t ProxyServer::Impl::UpRecv(Session& s, char* buf, size_t len) {
+  if (!s.tls) return ::read(s.ufd, buf, len);
+  TlsIo io = s.tls->Read(buf, len);
+  if (io.kind == TlsIo::kOk) return static_cast<ssize_t>(io.bytes);
+  if (io.kind == TlsIo::kClosed) return 0;
+  if (io.kind == TlsIo::kWantRead || io.kind == TlsIo::kWantWrite) {
+    s.tls_wants_write = io.kind == TlsIo::kWantWrite;
+    errno = EAGAIN;
+    return -1;
+  }
+  errno = EPROTO;
+  return -1;
 }
 
 void ProxyServer::Impl::ClientRead(Worker& w, Session& s) {
@@ -611,9 +689,10 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
   if (s.ufd < 0) {
     s.server = preferred_server.load() % t->nacos.servers.size();
     const ServerEndpoint& server = t->nacos.servers[s.server];
-    int pooled = w.pool.Take(server.Display(), clock->Now());
-    if (pooled >= 0) {
-      s.ufd = pooled;
+    UpstreamPool::Conn pooled = w.pool.Take(server.Display(), clock->Now());
+    if (pooled.fd >= 0) {
+      s.ufd = pooled.fd;
+      s.tls = std::move(pooled.tls);
       s.ureg = false;
       s.uev = 0;
     }
@@ -685,8 +764,7 @@ void ProxyServer::Impl::PumpRequest(Worker& w, Session& s) {
 
 void ProxyServer::Impl::FlushUp(Worker& w, Session& s) {
   while (Pending(s.uout, s.uout_off)) {
-    ssize_t n =
-        ::send(s.ufd, s.uout.data() + s.uout_off, Pending(s.uout, s.uout_off), MSG_NOSIGNAL);
+    ssize_t n = UpSend(s, s.uout.data() + s.uout_off, Pending(s.uout, s.uout_off));
     if (n > 0) {
       s.uout_off += static_cast<size_t>(n);
       s.sent_any = true;
@@ -729,10 +807,11 @@ void ProxyServer::Impl::UpRead(Worker& w, Session& s) {
   char buf[kReadChunk];
   bool eof = false;
   while (s.ufd >= 0 && s.uin.size() < kPipeCap && Pending(s.cout, s.cout_off) < kPipeCap) {
-    ssize_t n = ::read(s.ufd, buf, sizeof buf);
+    ssize_t n = UpRecv(s, buf, sizeof buf);
     if (n > 0) {
       s.uin.append(buf, static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < sizeof buf) break;
+      // (TLS hands out a record at a time: read on until it says "want read".)
+      if (!s.tls && static_cast<size_t>(n) < sizeof buf) break;
       continue;
     }
     if (n == 0) {
@@ -948,6 +1027,9 @@ void ProxyServer::Impl::FlushClient(Worker& w, Session& s) {
   // Room again towards the caller: read more of Nacos's answer.
   if (s.ufd >= 0 && s.have_head && s.phase == Phase::kForward && !s.uin.empty())
     ProcessResponse(w, s);
+  // Decrypted bytes TLS holds are not reported by epoll: fetch them now.
+  if (!s.dead && s.ufd >= 0 && s.tls && s.phase == Phase::kForward && s.tls->Pending())
+    UpRead(w, s);
   if (s.dead) return;
   if (s.phase == Phase::kHead && !s.close_after && !s.cin.empty() && !Pending(s.cout, s.cout_off))
     return Advance(w, s);  // a pipelined request, once the answer before it is out
@@ -965,6 +1047,9 @@ void ProxyServer::Impl::FlushClient(Worker& w, Session& s) {
 
 void ProxyServer::Impl::CloseUpstream(Worker&, Session& s) {
   if (s.ufd < 0) return;
+  s.tls.reset();
+  s.handshaking = false;
+  s.tls_wants_write = false;
   ::close(s.ufd);
   s.ufd = -1;
   s.connecting = false;
@@ -973,11 +1058,12 @@ void ProxyServer::Impl::CloseUpstream(Worker&, Session& s) {
 }
 
 void ProxyServer::Impl::ReleaseUpstream(Worker& w, Session& s) {
-  if (s.ufd >= 0 && !s.connecting && s.phase == Phase::kHead) {
+  if (s.ufd >= 0 && !s.connecting && !s.handshaking && s.phase == Phase::kHead) {
     // Between exchanges the connection is clean: kept for another caller.
     auto t = Target();
     if (s.ureg) epoll_ctl(w.epoll, EPOLL_CTL_DEL, s.ufd, nullptr);
-    w.pool.Put(t->nacos.servers[s.server % t->nacos.servers.size()].Display(), s.ufd, clock->Now());
+    w.pool.Put(t->nacos.servers[s.server % t->nacos.servers.size()].Display(),
+               UpstreamPool::Conn{s.ufd, std::move(s.tls)}, clock->Now());
     s.ufd = -1;
     s.ureg = false;
     s.uev = 0;
@@ -1031,11 +1117,16 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
   }
   if (s.ufd < 0) return;
   want = 0;
-  if (s.connecting || Pending(s.uout, s.uout_off)) want |= EPOLLOUT;
-  bool ureading =
-      !s.connecting && s.phase == Phase::kForward && Pending(s.cout, s.cout_off) < kPipeCap;
+  if (s.handshaking) {
+    want = s.tls_wants_write ? EPOLLOUT : EPOLLIN;
+  } else if (s.connecting || Pending(s.uout, s.uout_off) || s.tls_wants_write) {
+    want |= EPOLLOUT;
+  }
+  bool ureading = !s.connecting && !s.handshaking && s.phase == Phase::kForward &&
+                  Pending(s.cout, s.cout_off) < kPipeCap;
   if (ureading) s.ustall = false;
-  if (ureading || (!s.connecting && (s.uev & EPOLLIN) && !s.ustall)) want |= EPOLLIN | EPOLLRDHUP;
+  if (ureading || (!s.connecting && !s.handshaking && (s.uev & EPOLLIN) && !s.ustall))
+    want |= EPOLLIN | EPOLLRDHUP;
   if (!s.ureg || want != s.uev) {
     epoll_event ev{};
     ev.events = want;

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "keeper/identity_board.h"
 #include "keeper/token_events.h"
+#include "proxy/tls_stream.h"
 #include "serve/socket_server.h"
 
 namespace tokend {
@@ -32,6 +33,7 @@ struct ProxyTarget {
   std::string identity;
   std::shared_ptr<const IdentityBoard> board;
   NacosConfig nacos;
+  std::shared_ptr<TlsStreamFactory> tls;  // set by the proxy when a server is https
 };
 
 /// Counters for /metrics.
@@ -66,6 +68,8 @@ class ProxyServer final : public TokenObserver {
 
  private:
   explicit ProxyServer(std::unique_ptr<Impl> impl);
+  /// Loads TLS for `target` when one of its servers is https.
+  static Status AddTls(ProxyTarget* target);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -15,40 +15,42 @@ bool StillOpen(int fd) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-}  // namespace
-
-void UpstreamPool::Put(const std::string& server, int fd, MonoTime now) {
-  size_t same = 0;
-  for (const auto& i : idle_conns_) same += i.server == server;
-  if (same >= per_server_) {
-    ::close(fd);
-    return;
-  }
-  idle_conns_.push_back(Idle{server, fd, now});
+void Discard(UpstreamPool::Conn& c) {
+  c.tls.reset();
+  ::close(c.fd);
 }
 
-int UpstreamPool::Take(const std::string& server, MonoTime now) {
+}  // namespace
+
+void UpstreamPool::Put(const std::string& server, Conn conn, MonoTime now) {
+  size_t same = 0;
+  for (const auto& i : idle_conns_) same += i.server == server;
+  if (same >= per_server_) return Discard(conn);
+  idle_conns_.push_back(Idle{server, std::move(conn), now});
+}
+
+UpstreamPool::Conn UpstreamPool::Take(const std::string& server, MonoTime now) {
   for (auto it = idle_conns_.end(); it != idle_conns_.begin();) {
     --it;
     if (it->server != server) continue;
-    int fd = it->fd;
+    Conn c = std::move(it->conn);
     bool fresh = now - it->since < idle_;
     it = idle_conns_.erase(it);
-    if (fresh && StillOpen(fd)) return fd;
-    ::close(fd);
+    if (fresh && StillOpen(c.fd)) return c;
+    Discard(c);
   }
-  return -1;
+  return Conn{};
 }
 
 void UpstreamPool::Expire(MonoTime now) {
   while (!idle_conns_.empty() && now - idle_conns_.front().since >= idle_) {
-    ::close(idle_conns_.front().fd);
+    Discard(idle_conns_.front().conn);
     idle_conns_.pop_front();
   }
 }
 
 void UpstreamPool::CloseAll() {
-  for (const auto& i : idle_conns_) ::close(i.fd);
+  for (auto& i : idle_conns_) Discard(i.conn);
   idle_conns_.clear();
 }
 

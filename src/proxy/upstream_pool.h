@@ -6,9 +6,11 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
+#include "proxy/tls_stream.h"
 
 namespace tokend {
 
@@ -19,12 +21,17 @@ class UpstreamPool {
   UpstreamPool(const UpstreamPool&) = delete;
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
-  /// Keeps `fd` (a connection to `server` after a complete exchange), or
-  /// closes it when that server already has `per_server` idle connections.
-  void Put(const std::string& server, int fd, MonoTime now);
-  /// The most recently used live connection to `server`, or -1. Connections
-  /// found closed by the server or idle too long are closed on the way.
-  int Take(const std::string& server, MonoTime now);
+  /// A connection and, for https, its TLS state.
+  struct Conn {
+    int fd = -1;
+    std::unique_ptr<TlsStream> tls;
+  };
+  /// Keeps `conn` (to `server`, after a complete exchange), or closes it when
+  /// that server already has `per_server` idle connections.
+  void Put(const std::string& server, Conn conn, MonoTime now);
+  /// The most recently used live connection to `server` (fd -1: none).
+  /// Connections found closed by the server or idle too long are closed on the way.
+  Conn Take(const std::string& server, MonoTime now);
   /// Closes the connections idle longer than `idle`.
   void Expire(MonoTime now);
   void CloseAll();
@@ -33,7 +40,7 @@ class UpstreamPool {
  private:
   struct Idle {
     std::string server;
-    int fd;
+    Conn conn;
     MonoTime since;
   };
   size_t per_server_;

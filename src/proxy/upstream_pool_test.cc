@@ -26,10 +26,10 @@ TEST_CASE("upstream pool: a kept connection is handed out again, to its server o
   UpstreamPool pool(2, 15s);
   Pair a;
   MonoTime t0{std::chrono::seconds(100)};
-  pool.Put("http://a:1", a.fds[0], t0);
-  CHECK(pool.Take("http://b:1", t0) == -1);
-  CHECK(pool.Take("http://a:1", t0 + 1s) == a.fds[0]);
-  CHECK(pool.Take("http://a:1", t0 + 1s) == -1);
+  pool.Put("http://a:1", {a.fds[0], nullptr}, t0);
+  CHECK(pool.Take("http://b:1", t0).fd == -1);
+  CHECK(pool.Take("http://a:1", t0 + 1s).fd == a.fds[0]);
+  CHECK(pool.Take("http://a:1", t0 + 1s).fd == -1);
   ::close(a.fds[0]);
 }
 
@@ -37,13 +37,13 @@ TEST_CASE("upstream pool: closed by the server, idle too long or beyond the cap:
   UpstreamPool pool(1, 15s);
   MonoTime t0{std::chrono::seconds(100)};
   Pair closed, old, extra;
-  pool.Put("s", closed.fds[0], t0);
+  pool.Put("s", {closed.fds[0], nullptr}, t0);
   ::shutdown(closed.fds[1], SHUT_WR);  // the server closed its side
-  CHECK(pool.Take("s", t0) == -1);
+  CHECK(pool.Take("s", t0).fd == -1);
   CHECK(!IsOpen(closed.fds[0]));
 
-  pool.Put("s", old.fds[0], t0);
-  pool.Put("s", extra.fds[0], t0);  // over the cap of one
+  pool.Put("s", {old.fds[0], nullptr}, t0);
+  pool.Put("s", {extra.fds[0], nullptr}, t0);  // over the cap of one
   CHECK(!IsOpen(extra.fds[0]));
   CHECK(pool.size() == 1);
   pool.Expire(t0 + 14s);
