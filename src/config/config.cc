@@ -495,6 +495,14 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     c.identities.push_back(std::move(id));
   }
   c.proxies = ParseProxies(values, names, problems);
+  for (const ProxyConfig& p : c.proxies) {
+    if (p.path.empty()) continue;
+    bool clash = p.path == c.socket.path;
+    for (const auto& id : c.identities) clash = clash || p.path == id.file.path;
+    if (clash)
+      problems->push_back(p.section + ".path: '" + p.path +
+                          "' is also the token socket or a token file");
+  }
   return c;
 }
 

@@ -76,6 +76,11 @@ TEST_CASE("proxy config: mistakes are named") {
   Parse(std::string(kTwo) + "[proxy]\npath = /run/x.sock\n[proxy:staging]\npath = /run/x.sock\n",
         &problems);
   CHECK(Mentions(problems, "proxy:staging.path: '/run/x.sock' is also the path of [proxy]"));
+
+  problems.clear();
+  Parse(std::string(kTwo) + "[socket]\npath = /run/t.sock\n[proxy]\npath = /run/t.sock\n",
+        &problems);
+  CHECK(Mentions(problems, "proxy.path: '/run/t.sock' is also the token socket or a token file"));
 }
 
 TEST_CASE("proxy config: loopback addresses only") {

@@ -161,7 +161,8 @@ struct ProxyServer::Impl {
   std::shared_ptr<const ProxyTarget> target;         // guarded by mu
   std::array<std::atomic<uint64_t>, 600> by_code{};  // requests by status code
   std::atomic<uint64_t> relogins{0};
-  int64_t last_refusal_log_ms = -1'000'000;  // guarded by mu
+  std::atomic<uint64_t> last_healed_logged{0};  // generation whose healing was logged
+  int64_t last_refusal_log_ms = -1'000'000;     // guarded by mu
 
   struct Worker {
     int epoll = -1;
@@ -943,8 +944,15 @@ void ProxyServer::Impl::CheckHealing(Worker& w, Session& s) {
   auto t = Target();
   auto token = t->board->store.Valid(clock->Now());
   if (token && token->generation != s.generation) {
-    LogInfo(config.section + ": Nacos rejected token generation " + std::to_string(s.generation) +
-            "; replaying the request with generation " + std::to_string(token->generation));
+    // One line per healed token, however many requests it had failed.
+    uint64_t logged = last_healed_logged.load();
+    while (logged < s.generation &&
+           !last_healed_logged.compare_exchange_weak(logged, s.generation)) {
+    }
+    if (logged < s.generation)
+      LogInfo(config.section + ": Nacos rejected token generation " + std::to_string(s.generation) +
+              "; healed with generation " + std::to_string(token->generation) +
+              ", requests replayed");
     s.replayed = true;
     s.have_head = false;
     s.response_started = false;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import http.client
+import signal
 import http.server
 import json
 import os
@@ -376,6 +377,58 @@ class TcpListenerTest(ProxyTestCase):
                          ["probe", "200"])
 
 
+class IdentitiesTest(ProxyTestCase):
+    def test_a_proxy_per_identity(self):
+        a = self.fake_nacos(long_poll_min_ms=0)
+        b = self.fake_nacos(long_poll_min_ms=0)
+        staging_sock = os.path.join(self.dir, "run", "staging.sock")
+        staging_token = os.path.join(self.dir, "run", "staging.token")
+        self.nacos = a
+        self.start([a], **{"nacos:staging__servers": b.server_entry,
+                           "nacos:staging__username": "nacos",
+                           "nacos:staging__password_file": self.password_file,
+                           "file:staging__path": staging_token,
+                           "proxy:staging__path": staging_sock})
+        wait_until(lambda: os.path.exists(staging_sock) and os.path.exists(staging_token),
+                   what="the staging proxy and token")
+        self.assertEqual(self.get("probe")[0], 200)
+        c = UnixHTTPConnection(staging_sock)
+        c.request("GET", f"/nacos{V1_CONFIGS}?dataId=probe")
+        r = c.getresponse()
+        self.assertEqual((r.status, r.read()), (200, b"probe"))
+        c.close()
+        with open(staging_token) as f:
+            token_b = f.read()
+        seen_a = a.config_stats()["tokens_seen"]
+        seen_b = b.config_stats()["tokens_seen"]
+        self.assertEqual(list(seen_a), [token_fingerprint(self.token)])
+        self.assertEqual(list(seen_b), [token_fingerprint(token_b)])
+
+    def test_a_reload_moves_the_proxy_to_new_servers(self):
+        a = self.fake_nacos(long_poll_min_ms=0)
+        b = self.fake_nacos(long_poll_min_ms=0)
+        ini = os.path.join(self.dir, "tokend.ini")
+        with open(ini, "w") as f:
+            f.write(f"[nacos]\nservers = {a.server_entry}\n")
+        self.nacos = a
+        self.proxy_path = os.path.join(self.dir, "run", "nacos.sock")
+        d = self.daemon([a.server_entry], start=False, config_file=ini,
+                        proxy__path=self.proxy_path)
+        del d.defines["nacos.servers"]  # from the file, so that a reload can change them
+        d.start()
+        d.wait_log("proxy for identity default on")
+        self.assertEqual(self.get("probe")[0], 200)
+        with open(ini, "w") as f:
+            f.write(f"[nacos]\nservers = {b.server_entry}\n")
+        d.signal(signal.SIGHUP)
+        d.wait_log("configuration reloaded")
+        wait_until(lambda: b.stats()["login_ok"] >= 1, what="the login on the new server")
+        before = sum(a.config_stats()["requests"].values())
+        self.assertEqual(self.get("probe")[0], 200)
+        self.assertEqual(sum(a.config_stats()["requests"].values()), before)
+        self.assertGreaterEqual(sum(b.config_stats()["requests"].values()), 1)
+
+
 class HealingTest(ProxyTestCase):
     def logins(self) -> int:
         return self.nacos.stats()["login_ok"]
@@ -387,7 +440,7 @@ class HealingTest(ProxyTestCase):
         status, _, body = self.get("probe")
         self.assertEqual((status, body), (200, b"probe"))
         self.assertEqual(self.logins(), before + 1)
-        self.d.wait_log("replaying the request")
+        self.d.wait_log("healed with generation")
         new_token = self.d.wait_token(different_from=self.token)
         self.nacos.invalidate_tokens()
         status, _, body = self.publish("after", "healed")
@@ -417,6 +470,7 @@ class HealingTest(ProxyTestCase):
             t.join()
         self.assertEqual(results, [(200, b"probe")] * 20)
         self.assertEqual(self.logins(), before + 1)
+        self.assertEqual(self.d.log().count("healed with generation"), 1, "one line per token")
 
     def test_large_post_after_revocation_gets_the_403(self):
         self.start()
