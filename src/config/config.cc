@@ -443,10 +443,7 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
         problems->push_back(origin + ": [" + section + "]: " + reason);
     };
     const std::set<std::string>* keys = nullptr;
-    if (p.kind == "proxy") {
-      section_problem("the Nacos proxy is not part of this version of nacos-tokend");
-      continue;
-    }
+    if (p.kind == "proxy") continue;  // checked by ParseProxies
     if (!p.name.empty()) {
       if (p.kind != "nacos" && p.kind != "file" && p.kind != "socket" && p.kind != "hook") {
         section_problem(
@@ -541,7 +538,24 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
     }
     c.identities.push_back(std::move(id));
   }
+  c.proxies = ParseProxies(values, names, problems);
+  for (const ProxyConfig& p : c.proxies) {
+    if (p.path.empty()) continue;
+    bool clash = p.path == c.socket.path;
+    for (const auto& id : c.identities) clash = clash || p.path == id.file.path;
+    if (clash)
+      problems->push_back(p.section + ".path: '" + p.path +
+                          "' is also the token socket or a token file");
+  }
   return c;
+}
+
+AccessConfig ParseAccessLists(const IniValues& values, const std::string& section,
+                              std::vector<std::string>* problems) {
+  Reader r(values, problems);
+  AccessConfig access;
+  ParseAccess(r, section, &access);
+  return access;
 }
 
 Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,

@@ -12,7 +12,9 @@
 #include "base/duration.h"
 #include "base/identity_name.h"
 #include "base/log.h"
+#include "config/access_config.h"
 #include "config/ini.h"
+#include "config/proxy_config.h"
 
 namespace tokend {
 
@@ -99,13 +101,6 @@ struct FileConfig {
   bool operator==(const FileConfig&) const = default;
 };
 
-/// Who may use a socket: with both lists empty, anyone who can connect.
-struct AccessConfig {
-  std::vector<uid_t> allow_uids;  // resolved from allow_users
-  std::vector<gid_t> allow_gids;  // resolved from allow_groups
-  bool operator==(const AccessConfig&) const = default;
-};
-
 struct SocketConfig {
   std::string path = "/run/nacos-tokend/tokend.sock";  // empty: no socket
   mode_t mode = 0660;
@@ -143,6 +138,7 @@ struct Config {
   RefreshConfig refresh;
   SocketConfig socket;
   LogLevel log_level = LogLevel::kInfo;
+  std::vector<ProxyConfig> proxies;  // [proxy] / [proxy:NAME] with a path or a listen address
   bool operator==(const Config&) const = default;
 
   /// The identity called `name`, or null.
@@ -162,6 +158,10 @@ constexpr size_t kMaxSocketPath = 107;
 /// is only meaningful when the list is empty. Names of users and groups are
 /// resolved here, so a typo is caught before the daemon starts.
 Config ParseConfig(const IniValues& values, std::vector<std::string>* problems);
+
+/// allow_users / allow_groups of `section`, names resolved; problems name the key.
+AccessConfig ParseAccessLists(const IniValues& values, const std::string& section,
+                              std::vector<std::string>* problems);
 
 /// Reads FILE (if non-empty) and applies -D defines in order, then parses.
 /// Problems with reading the file name the path.

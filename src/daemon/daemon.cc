@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "host/signals.h"
+#include "proxy/proxy_metrics.h"
 
 namespace tokend {
 
@@ -22,6 +23,7 @@ Daemon::Daemon(const Clock* clock, PreparedConfig config, ConfigSource source)
 }
 
 Daemon::~Daemon() {
+  for (auto& p : proxies_) p->Stop();  // their threads report rejected tokens to this shell
   for (auto& id : identities_) {
     id->keeper->Abort();
     id->worker->Join();
@@ -84,11 +86,39 @@ Status Daemon::Init(bool with_socket) {
     if (!server) return Error{server.error()};
     socket_ = std::move(*server);
   }
+  if (with_socket) {
+    for (const ProxyConfig& pc : prepared_.config.proxies) {
+      auto proxy = ProxyServer::Create(
+          pc, TargetOf(pc.identity), clock_,
+          [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+      if (!proxy) return Error{proxy.error()};
+      proxies_.push_back(std::move(*proxy));
+    }
+  }
+  if (socket_) socket_->SetExtraMetrics([this] { return ProxyMetrics(); });
   return Status::Ok();
+}
+
+// Read by the socket's threads: proxies_ does not change after Init.
+std::string Daemon::ProxyMetrics() const {
+  std::vector<std::pair<std::string, ProxyCounts>> counts;
+  for (const auto& p : proxies_) counts.emplace_back(p->config().identity, p->counts());
+  return RenderProxyMetrics(counts);
+}
+
+ProxyTarget Daemon::TargetOf(const std::string& identity) const {
+  ProxyTarget t;
+  t.identity = identity;
+  for (const auto& id : identities_) {
+    if (id && id->name == identity) t.board = id->keeper->board();
+  }
+  if (const IdentityConfig* c = prepared_.config.Find(identity)) t.nacos = c->nacos;
+  return t;
 }
 
 void Daemon::OnTokenEvent(const std::string& identity, const TokenEvent& event) {
   if (socket_) socket_->OnTokenEvent(identity, event);
+  for (auto& p : proxies_) p->OnTokenEvent(identity, event);
 }
 
 void Daemon::OnLoginEnding(const std::string& identity) {
@@ -97,6 +127,7 @@ void Daemon::OnLoginEnding(const std::string& identity) {
 
 void Daemon::OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) {
   if (socket_) socket_->OnLoginFinished(identity, outcome);
+  for (auto& p : proxies_) p->OnLoginFinished(identity, outcome);
 }
 
 void Daemon::RequestRefresh(const std::string& identity, uint64_t rejected_generation) {
@@ -160,6 +191,7 @@ void Daemon::Reload(MonoTime now) {
   std::vector<std::string> problems;
   PreparedConfig next = PrepareConfig(source_, &prepared_, clock_, &problems);
   const Config& old = prepared_.config;
+  const std::vector<ProxyConfig> old_proxies = old.proxies;
   // A new socket path is bound before anything is committed, so that a
   // failure leaves everything as it was.
   bool socket_changed = problems.empty() && next.config.socket != old.socket;
@@ -235,6 +267,7 @@ void Daemon::Reload(MonoTime now) {
     if (socket_) socket_->Stop();
     socket_ = std::move(fresh_socket);
     if (socket_) {
+      socket_->SetExtraMetrics([this] { return ProxyMetrics(); });
       socket_->Start();
       LogInfo("now serving on " + socket_->description());
     }
@@ -244,6 +277,11 @@ void Daemon::Reload(MonoTime now) {
     }
   }
   if (socket_) socket_->SetIdentities(Served());
+  for (auto& p : proxies_) {
+    if (Find(p->config().identity)) p->SetTarget(TargetOf(p->config().identity));
+  }
+  if (prepared_.config.proxies != old_proxies)
+    LogWarning("reload: the [proxy] sections changed; they take effect at the next restart");
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -304,6 +342,10 @@ int Daemon::Run() {
   }
   LogInfo("nacos-tokend started: " + who + (socket_ ? "; socket " + socket_->description() : ""));
   if (socket_) socket_->Start();  // after the line above, which tests and operators read first
+  for (auto& p : proxies_) {
+    p->Start();
+    LogInfo("proxy for identity " + p->config().identity + " on " + p->description());
+  }
 
   bool stop = false;
   while (!stop) {
@@ -348,6 +390,7 @@ int Daemon::Run() {
   for (auto& id : identities_) id->worker->Join();
   for (auto& id : identities_) id->hook->Stop();
   if (socket_) socket_->Stop();
+  for (auto& p : proxies_) p->Stop();
   ::close(signal_fd);
   now = clock_->Now();
   for (auto& id : identities_) id->publisher->Stop(now);

@@ -17,6 +17,7 @@
 #include "host/hook_runner.h"
 #include "host/notifier.h"
 #include "keeper/token_keeper.h"
+#include "proxy/proxy_server.h"
 #include "publish/token_publisher.h"
 #include "serve/socket_server.h"
 
@@ -61,6 +62,8 @@ class Daemon final : private TokenObserver {
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
   void SetLogPrefix(Identity& id, bool several);
+  ProxyTarget TargetOf(const std::string& identity) const;
+  std::string ProxyMetrics() const;
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
   void CollectLogins(MonoTime now);
@@ -79,6 +82,7 @@ class Daemon final : private TokenObserver {
   ConfigSource source_;
   std::vector<std::unique_ptr<Identity>> identities_;
   std::unique_ptr<SocketServer> socket_;
+  std::vector<std::unique_ptr<ProxyServer>> proxies_;  // one per [proxy] / [proxy:NAME]
   Notifier notifier_;
   Wakeup wakeup_;
   bool ready_sent_ = false;

@@ -31,6 +31,9 @@ class TlsClient {
                                                  const std::string& host) = 0;
 };
 
+/// Where the TLS module is: beside the running binary, else the install directory.
+std::string TlsModulePath();
+
 /// Loads the module and creates a client. Errors name the module path or the
 /// CA file and the reason.
 Result<std::unique_ptr<TlsClient>> LoadTlsClient(const TlsSettings& settings);

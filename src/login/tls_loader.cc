@@ -10,8 +10,10 @@ namespace {
 
 constexpr const char* kModuleName = "nacos-tokend-tls.so";
 
+}  // namespace
+
 // Beside the running binary (a build tree), else where `make install` puts it.
-std::string ModulePath() {
+std::string TlsModulePath() {
   char exe[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
   if (n > 0) {
@@ -23,10 +25,8 @@ std::string ModulePath() {
   return std::string(TOKEND_TLS_MODULE_DIR) + "/" + kModuleName;
 }
 
-}  // namespace
-
 Result<std::unique_ptr<TlsClient>> LoadTlsClient(const TlsSettings& settings) {
-  const std::string path = ModulePath();
+  const std::string path = TlsModulePath();
   // Never unloaded: OpenSSL keeps global state for the life of the process.
   void* module = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!module) return Error{"cannot load the TLS module " + path + ": " + dlerror()};

@@ -114,6 +114,7 @@ struct SocketServer::Impl {
   std::shared_ptr<const AccessConfig> policy;          // guarded by mu
   std::shared_ptr<const ServedIdentities> identities;  // guarded by mu
   std::unordered_map<std::string, Outcome> outcomes;   // guarded by mu
+  std::function<std::string()> extra_metrics;          // guarded by mu
 
   std::atomic<bool> stopping{false};
   std::atomic<int> connections{0};
@@ -195,7 +196,12 @@ class RequestState final : public ApiState {
     return impl_->MayUse(id, c_->fd, c_->peer);
   }
   std::string Metrics() const override {
-    return RenderMetrics(*identities_, impl_->requests, now_);
+    std::function<std::string()> extra;
+    {
+      std::lock_guard lock(impl_->mu);
+      extra = impl_->extra_metrics;
+    }
+    return RenderMetrics(*identities_, impl_->requests, now_) + (extra ? extra() : "");
   }
 
  private:
@@ -295,6 +301,11 @@ void SocketServer::OnLoginFinished(const std::string& identity, const LoginOutco
 void SocketServer::OnTokenEvent(const std::string&, const TokenEvent&) { impl_->WakeWorkers(); }
 
 void SocketServer::Recheck() { impl_->WakeWorkers(); }
+
+void SocketServer::SetExtraMetrics(std::function<std::string()> render) {
+  std::lock_guard lock(impl_->mu);
+  impl_->extra_metrics = std::move(render);
+}
 
 void SocketServer::SetIdentities(std::shared_ptr<const ServedIdentities> identities) {
   {

@@ -67,6 +67,8 @@ class SocketServer final : public TokenObserver {
   void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
   /// Looks again at the requests waiting (a rejected= report the keeper found outdated).
   void Recheck();
+  /// More /metrics text (the proxy's), rendered at each scrape. Thread-safe.
+  void SetExtraMetrics(std::function<std::string()> render);
 
   std::string description() const;
   const std::string& path() const;

@@ -10,6 +10,11 @@
 #include "login/jwt.h"
 #include "login/login_answer.h"
 #include "login/oidc_answer.h"
+#include "proxy/body_framer.h"
+#include "proxy/forward_head.h"
+#include "proxy/http_head.h"
+#include "proxy/identity_params.h"
+#include "proxy/token_rejection.h"
 #include "serve/http_request.h"
 #include "serve/socket_api.h"
 
@@ -104,6 +109,53 @@ void OidcDiscovery(const uint8_t* data, size_t size) {
   const HttpUrl& issuer = data[0] & 1 ? kHttps : kHttp;
   auto r = ParseDiscovery(200, "application/json", View(data + 1, size - 1), issuer);
   if (r && issuer.server.https && !r->token_endpoint.server.https) __builtin_trap();
+}
+
+void ProxyRequest(const uint8_t* data, size_t size) {
+  std::string_view in = View(data, size);
+  // Pipelined requests, as one connection would carry them.
+  for (int i = 0; i < 8 && !in.empty(); ++i) {
+    RequestHead head;
+    HeadOutcome o = ParseRequestHead(in, 16 * 1024, &head);
+    if (o.status != HeadStatus::kComplete) return;
+    (void)FindIdentityParameter(head.query);
+    std::string upstream = UpstreamRequestHead(head, "127.0.0.1:8848", "token");
+    if (upstream.find("\r\n\r\n") + 4 != upstream.size()) __builtin_trap();
+    in.remove_prefix(head.size);
+    BodyFramer body(head.framing, head.content_length);
+    std::string payload;
+    // In small pieces, as reads deliver them.
+    while (!in.empty() && !body.done() && !body.failed()) {
+      size_t used = body.Consume(in.substr(0, 7), &payload);
+      if (used == 0) break;
+      in.remove_prefix(used);
+    }
+    if (payload.size() != body.payload_size()) __builtin_trap();
+    (void)FindIdentityParameter(payload);
+    if (!body.done()) return;
+  }
+}
+
+void ProxyAnswer(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  std::string_view method = data[0] & 1 ? "HEAD" : "GET";
+  std::string_view in = View(data + 1, size - 1);
+  for (int i = 0; i < 8 && !in.empty(); ++i) {
+    ResponseHead head;
+    HeadOutcome o = ParseResponseHead(in, 64 * 1024, method, &head);
+    if (o.status != HeadStatus::kComplete) return;
+    std::string raw(in.substr(0, head.size));
+    (void)CallerResponseHead(raw, head, true, head.framing == BodyFraming::kChunked);
+    in.remove_prefix(head.size);
+    BodyFramer body(head.framing, head.content_length);
+    std::string payload;
+    size_t used = body.Consume(in, &payload);
+    if (used > in.size()) __builtin_trap();
+    in.remove_prefix(used);
+    if (!body.done()) body.OnEof();
+    (void)IsTokenRejection(head.status, payload);
+    if (!body.done()) return;
+  }
 }
 
 }  // namespace tokend::fuzz

@@ -21,5 +21,11 @@ void JwtExpiry(const uint8_t* data, size_t size);
 void OidcTokenAnswer(const uint8_t* data, size_t size);
 /// An OpenID discovery document, for an https or an http issuer (first byte).
 void OidcDiscovery(const uint8_t* data, size_t size);
+/// Bytes a caller sent to the Nacos proxy: request heads and bodies as the
+/// proxy frames, checks and rewrites them.
+void ProxyRequest(const uint8_t* data, size_t size);
+/// Bytes Nacos sent to the proxy: the first byte picks the request method
+/// (HEAD or not), the rest is answers as the proxy frames and classifies them.
+void ProxyAnswer(const uint8_t* data, size_t size);
 
 }  // namespace tokend::fuzz

@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "e2e"))
 
-from harness import PASSWORD, TokendTestCase, main, wait_until  # noqa: E402
+from harness import PASSWORD, TokendTestCase, main, socket_request, wait_until  # noqa: E402
 
 PROMTOOL = os.environ.get("PROMTOOL") or shutil.which("promtool")
 
@@ -40,8 +40,9 @@ class MetricsTest(TokendTestCase):
         self.assertTrue(PROMTOOL, "promtool not found (PATH or $PROMTOOL); see .ci/promtool")
         # First login: 503 (failed); then a wrong password (rejected); then the right one (ok).
         nacos = self.fake_nacos(fault="503")
+        proxy = os.path.join(self.dir, "run", "nacos.sock")
         d = self.daemon([nacos.server_entry], refresh__retry_min="100ms",
-                        refresh__retry_max="400ms")
+                        refresh__retry_max="400ms", proxy__path=proxy)
 
         def metrics() -> str:
             try:
@@ -62,6 +63,7 @@ class MetricsTest(TokendTestCase):
         for target in ("/v1/token", "/v1/token?format=json", "/v1/health", "/nowhere"):
             d.request("GET", target)
         d.request("POST", "/v1/health")
+        socket_request(proxy, "GET", "/nacos/v1/cs/configs?dataId=probe")  # the proxy's families
         text = metrics()
 
         out = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True,

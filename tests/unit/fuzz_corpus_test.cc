@@ -30,4 +30,6 @@ TEST_CASE("fuzz corpus: every saved input still parses without crashing") {
   CHECK(Replay("jwt", fuzz::JwtExpiry) > 0);
   CHECK(Replay("oidc_token_answer", fuzz::OidcTokenAnswer) > 0);
   CHECK(Replay("oidc_discovery", fuzz::OidcDiscovery) > 0);
+  CHECK(Replay("proxy_request", fuzz::ProxyRequest) > 0);
+  CHECK(Replay("proxy_answer", fuzz::ProxyAnswer) > 0);
 }

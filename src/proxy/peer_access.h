@@ -1,0 +1,29 @@
+// Who is at the other end of a proxy connection, and whether the proxy's
+// allow lists let them in. Unix sockets: SO_PEERCRED / SO_PEERGROUPS;
+// loopback TCP: the owner of the client's socket (see tcp_peer.h) and that
+// uid's groups from the group database.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <vector>
+
+#include "config/access_config.h"
+
+namespace tokend {
+
+struct PeerIdentity {
+  uid_t uid = static_cast<uid_t>(-1);
+  gid_t gid = static_cast<gid_t>(-1);
+  std::vector<gid_t> groups;  // supplementary groups
+};
+
+/// The peer of a connected Unix stream socket; nullopt when the kernel does not say.
+std::optional<PeerIdentity> UnixPeer(int fd);
+
+/// Root always may; with both lists empty anyone who can connect may; else
+/// the uid, the primary group or a supplementary group must be listed.
+bool PeerAllowed(const AccessConfig& policy, const PeerIdentity& peer);
+
+}  // namespace tokend

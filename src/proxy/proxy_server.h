@@ -1,0 +1,76 @@
+// The Nacos proxy of one identity: an HTTP/1.1 endpoint on a Unix socket
+// (and, later, loopback TCP) that relays each request to the identity's
+// Nacos servers with the current token injected, and heals a token Nacos
+// rejects (one shared login, one replay). Event loops (epoll), no thread per
+// connection: a held long poll costs two descriptors and its buffers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "keeper/identity_board.h"
+#include "keeper/token_events.h"
+#include "proxy/tls_stream.h"
+#include "serve/socket_server.h"
+
+namespace tokend {
+
+/// Limits of the contract.
+inline constexpr size_t kProxyMaxHead = 16 * 1024;
+inline constexpr uint64_t kProxyMaxBody = 32ull * 1024 * 1024;
+/// Bodies up to this are read whole before sending: checked for identity
+/// parameters (forms) and kept for a replay after a token rejection.
+inline constexpr size_t kProxyReplayBody = 1024 * 1024;
+/// A long poll's bound is its Long-Pulling-Timeout plus this.
+inline constexpr MonoDuration kLongPollGrace = std::chrono::seconds(15);
+
+/// What a proxy relays to: its identity's board and Nacos servers.
+struct ProxyTarget {
+  std::string identity;
+  std::shared_ptr<const IdentityBoard> board;
+  NacosConfig nacos;
+  std::shared_ptr<TlsStreamFactory> tls;  // set by the proxy when a server is https
+};
+
+/// Counters for /metrics.
+struct ProxyCounts {
+  std::map<int, uint64_t> requests_by_code;
+  uint64_t relogins = 0;
+};
+
+class ProxyServer final : public TokenObserver {
+ public:
+  /// Binds the proxy's socket. Errors name the [proxy] key and the reason.
+  static Result<std::unique_ptr<ProxyServer>> Create(const ProxyConfig& config, ProxyTarget target,
+                                                     const Clock* clock,
+                                                     RefreshRequest request_refresh);
+  ~ProxyServer() override;
+
+  void Start();
+  /// Stops serving, closes every connection, removes the socket file.
+  void Stop();
+
+  /// New servers or TLS settings of the identity (a reload). Thread-safe.
+  void SetTarget(ProxyTarget target);
+
+  void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
+  void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
+
+  const ProxyConfig& config() const;
+  std::string description() const;
+  ProxyCounts counts() const;
+
+  struct Impl;
+
+ private:
+  explicit ProxyServer(std::unique_ptr<Impl> impl);
+  /// Loads TLS for `target` when one of its servers is https.
+  static Status AddTls(ProxyTarget* target);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tokend

@@ -1,0 +1,7 @@
+// libFuzzer entry for tokend::fuzz::ProxyRequest (see fuzz_targets.h).
+#include "fuzz_targets.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  tokend::fuzz::ProxyRequest(data, size);
+  return 0;
+}
