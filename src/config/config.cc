@@ -540,6 +540,14 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems) 
   }
   c.proxies = ParseProxies(values, names, problems);
   for (const ProxyConfig& p : c.proxies) {
+    // An OIDC identity needs no servers to log in, but its proxy needs them to forward to.
+    const IdentityConfig* id = c.Find(p.identity);
+    if (id && id->nacos.servers.empty() && (!p.path.empty() || !p.listen_text.empty())) {
+      problems->push_back(id->nacos.section + ".servers: missing: [" + p.section +
+                          "] forwards to the identity's Nacos servers");
+    }
+  }
+  for (const ProxyConfig& p : c.proxies) {
     if (p.path.empty()) continue;
     bool clash = p.path == c.socket.path;
     for (const auto& id : c.identities) clash = clash || p.path == id.file.path;

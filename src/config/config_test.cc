@@ -183,3 +183,12 @@ TEST_CASE("config: [nacos:default] is refused, [nacos] describes that identity")
   CHECK(Mentions(problems, "[nacos:default]: the identity 'default' is described by [nacos]"));
 }
 
+TEST_CASE("config: a proxy needs its identity's servers, also with login = oidc") {
+  std::vector<std::string> problems;
+  Parse(
+      "[nacos]\nlogin = oidc\noidc_token_endpoint = http://127.0.0.1:9/token\n"
+      "oidc_client_id = c\noidc_client_secret_env = S\n[proxy]\npath = /run/x/nacos.sock\n",
+      &problems);
+  CHECK(Mentions(problems,
+                 "nacos.servers: missing: [proxy] forwards to the identity's Nacos servers"));
+}
