@@ -187,11 +187,12 @@ class ForwardingTest(ProxyTestCase):
                                    f"127.0.0.1:{self.nacos.port}"],
                                   capture_output=True, text=True, check=True).stdout.splitlines()
 
+        closed_before = set(upstream("time-wait"))  # the daemon's login, maybe
         for _ in range(20):  # a new caller connection each time
             self.assertEqual(self.get("probe")[0], 200)
         # One pooled connection per event loop at most, none closed after use.
         self.assertIn(len(upstream("established")), (1, 2))
-        self.assertEqual(upstream("time-wait"), [])
+        self.assertEqual(set(upstream("time-wait")) - closed_before, set())
 
     def test_failover_to_the_next_server(self):
         dead = socket.socket()
