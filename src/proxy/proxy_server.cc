@@ -1175,6 +1175,9 @@ void ProxyServer::Impl::Sweep(Worker& w) {
       StartRelay(s, s.raw_head, s.resp);
       s.cout += s.dechunk ? s.held_payload : s.held_raw;
       FinishExchange(w, s);
+    } else if (s.phase == Phase::kBuffer) {
+      s.close_after = true;  // the caller, not Nacos, is late
+      Fail(w, s, 408, "request body not completed in time");
     } else if (!s.response_started) {
       s.close_after = true;
       Fail(w, s, 504, "Nacos did not answer within the bound of this request");
