@@ -122,6 +122,18 @@ struct Session {
 
 size_t Pending(const std::string& s, size_t off) { return s.size() - off; }
 
+// Drops what was already sent from an output buffer before more is appended,
+// so that a buffer drained only in part does not grow without bound.
+void Compact(std::string* buf, size_t* off) {
+  if (*off == buf->size()) {
+    buf->clear();
+    *off = 0;
+  } else if (*off >= kPipeCap / 2) {
+    buf->erase(0, *off);
+    *off = 0;
+  }
+}
+
 // Sets the value of the Host line UpstreamRequestHead wrote second.
 void SetHost(std::string* head, const std::string& authority) {
   size_t host = head->find("\r\nHost: ");
@@ -751,10 +763,7 @@ void ProxyServer::Impl::PumpRequest(Worker& w, Session& s) {
       LogWarning(config.section + ": dropped a chunked request body beyond 32 MiB");
       return Close(w, s);
     }
-    if (s.uout_off == s.uout.size()) {
-      s.uout.clear();
-      s.uout_off = 0;
-    }
+    Compact(&s.uout, &s.uout_off);
     s.uout.append(s.cin, 0, used);
     s.cin.erase(0, used);
     if (s.req_body.done()) s.request_done = true;
@@ -893,10 +902,7 @@ void ProxyServer::Impl::ProcessResponse(Worker& w, Session& s) {
       }
     } else {
       size_t used = s.resp_body.Consume(s.uin, s.dechunk ? &payload : nullptr);
-      if (s.cout_off == s.cout.size()) {
-        s.cout.clear();
-        s.cout_off = 0;
-      }
+      Compact(&s.cout, &s.cout_off);
       if (s.dechunk)
         s.cout += payload;
       else
@@ -1169,6 +1175,9 @@ void ProxyServer::Impl::Sweep(Worker& w) {
       StartRelay(s, s.raw_head, s.resp);
       s.cout += s.dechunk ? s.held_payload : s.held_raw;
       FinishExchange(w, s);
+    } else if (s.phase == Phase::kBuffer) {
+      s.close_after = true;  // the caller, not Nacos, is late
+      Fail(w, s, 408, "request body not completed in time");
     } else if (!s.response_started) {
       s.close_after = true;
       Fail(w, s, 504, "Nacos did not answer within the bound of this request");
