@@ -98,6 +98,31 @@ class OidcLoginTest(TokendTestCase):
         self.assertEqual(nacos.get_config(None, "oidc-demo")[0], 403)
         self.assertEqual(d.stop(), 0)
 
+    def test_the_proxy_and_the_hook_work_for_an_oidc_identity(self):
+        # Issue 12, item 3: the proxy sends the provider's token to Nacos; the hook runs on it.
+        idp = self.idp(ttl=4)
+        nacos = self.fake_nacos(oidc_issuer=idp.issuer, oidc_audience=JWT_AUDIENCE)
+        proxy_path = os.path.join(self.dir, "run", "nacos.sock")
+        ran = os.path.join(self.dir, "hook-ran")
+        hook = os.path.join(self.dir, "hook")
+        with open(hook, "w") as f:
+            f.write(f"#!/bin/sh\necho \"$NACOS_TOKEN_IDENTITY $NACOS_TOKEN_GENERATION\" >> {ran}\n")
+        os.chmod(hook, 0o755)
+        d = self.oidc_daemon(idp, **{"nacos.servers": nacos.server_entry,
+                                     "proxy.path": proxy_path, "hook.on_change": hook})
+        token = d.wait_token()
+        status, _, body = nacos.publish_config(token, "oidc-proxy", "via=proxy")
+        self.assertEqual((status, body), (200, "true"))
+        wait_until(lambda: os.path.exists(proxy_path), 5, what="the proxy socket")
+        conn = UnixHTTPConnection(proxy_path, 5)
+        conn.request("GET", "/nacos/v1/cs/configs?dataId=oidc-proxy&group=DEFAULT_GROUP")
+        answer = conn.getresponse()
+        self.assertEqual((answer.status, answer.read().decode()), (200, "via=proxy"))
+        conn.close()
+        wait_until(lambda: (read_file(ran) or "").count("\n") >= 2, 10,
+                   what="the hook for the first and a refreshed provider token")
+        self.assertTrue((read_file(ran) or "").startswith("default 1\n"))
+
     def test_client_secret_post_when_discovery_lists_only_that(self):
         post_only = ({"client_id": "post-client", "client_secret": SECRETS["post-client"],
                       "token_endpoint_auth_method": "client_secret_post"},)
