@@ -88,6 +88,7 @@ class DaemonStandIn:
         self.cond = threading.Condition()
         self._server = None
         self._stopping = False
+        self._epoch = 0  # moves at each stop: a request held by a stopped server never resumes
 
     # --- what tests do -------------------------------------------------------------
     def start(self) -> "DaemonStandIn":
@@ -106,6 +107,7 @@ class DaemonStandIn:
         if os.path.exists(self.socket_path):
             os.unlink(self.socket_path)
         self._server = Server(self.socket_path, Handler)
+        self._server.epoch = self._epoch  # the connections it accepts end when it stops
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         return self
@@ -116,6 +118,7 @@ class DaemonStandIn:
             return
         with self.cond:
             self._stopping = True
+            self._epoch += 1
             self.cond.notify_all()
         self._server.shutdown()
         self._server.server_close()
@@ -206,10 +209,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 wait = min(wait, owner.max_hold)
             deadline = time.monotonic() + wait
             with owner.cond:
-                while (not owner._stopping and ident.valid() and str(ident.generation) == query["after"]
-                       and time.monotonic() < deadline):
+                # The epoch of the server that accepted this connection: once it stopped, the
+                # request is dropped, even if a restart came before this thread woke.
+                epoch = self.server.epoch
+                while (owner._epoch == epoch and ident.valid()
+                       and str(ident.generation) == query["after"] and time.monotonic() < deadline):
                     owner.cond.wait(min(0.05, max(0.0, deadline - time.monotonic())))
-                if owner._stopping:
+                if owner._epoch != epoch:
                     self.close_connection = True
                     return  # gone: no answer at all
         self.serve_token(ident, query.get("format") == "json")
