@@ -1,5 +1,7 @@
 #include "proxy/forward_head.h"
 
+#include "base/http_status.h"
+
 namespace tokend {
 namespace {
 
@@ -23,33 +25,6 @@ bool Dropped(const HeaderList& headers, std::string_view name) {
 }
 
 }  // namespace
-
-const char* StatusText(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 403:
-      return "Forbidden";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 431:
-      return "Request Header Fields Too Large";
-    case 501:
-      return "Not Implemented";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
-    case 505:
-      return "HTTP Version Not Supported";
-    default:
-      return "Error";
-  }
-}
 
 std::string UpstreamRequestHead(const RequestHead& r, std::string_view authority,
                                 std::string_view token) {

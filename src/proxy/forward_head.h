@@ -31,7 +31,4 @@ std::string CallerResponseHead(std::string_view raw_head, const ResponseHead& re
 std::string ProxyErrorResponse(int status, std::string_view reason, bool keep_alive,
                                bool head_only);
 
-/// "Forbidden" for 403, ... (the reason phrases the proxy uses).
-const char* StatusText(int status);
-
 }  // namespace tokend
