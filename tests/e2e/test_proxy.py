@@ -428,6 +428,7 @@ class IdentitiesTest(ProxyTestCase):
         del d.defines["nacos.servers"]  # from the file, so that a reload can change them
         d.start()
         d.wait_log("proxy for identity default on")
+        d.wait_token()  # the proxy answers 503 until the first token
         self.assertEqual(self.get("probe")[0], 200)
         with open(ini, "w") as f:
             f.write(f"[nacos]\nservers = {b.server_entry}\n")
