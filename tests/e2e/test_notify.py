@@ -9,6 +9,10 @@ import time
 from harness import TokendTestCase, context_switches, main, socket_request, wait_until
 
 
+# Sanitizer builds run several times slower and keep runtime threads of their own.
+SLOW = 3.0 if os.environ.get("TOKEND_SANITIZED") else 1.0
+
+
 class NotifyTest(TokendTestCase):
     def current(self, d, identity=""):
         status, headers, body = d.request(target="/v1/token?format=json" + identity)
@@ -59,8 +63,8 @@ class NotifyTest(TokendTestCase):
         self.assertEqual(len(answers), 100)
         self.assertEqual({a[1] for a in answers}, {200})
         self.assertEqual({a[2] for a in answers}, {str(gen + 1)})
-        self.assertLess(max(a[0] for a in answers) - published, 2.0)
-        self.assertLess(max(a[0] for a in answers) - min(a[0] for a in answers), 0.5)
+        self.assertLess(max(a[0] for a in answers) - published, 2.0 * SLOW)
+        self.assertLess(max(a[0] for a in answers) - min(a[0] for a in answers), 0.5 * SLOW)
 
     def test_expiry_answers_503(self):
         nacos = self.fake_nacos(ttl=3)
@@ -91,7 +95,8 @@ class NotifyTest(TokendTestCase):
         before = context_switches(d.pid)
         time.sleep(3.0)
         woken = context_switches(d.pid) - before
-        self.assertLessEqual(woken, 3, "the idle daemon with 200 held requests wakes up")
+        if SLOW == 1.0:  # (sanitizer runtimes wake up by themselves)
+            self.assertLessEqual(woken, 3, "the idle daemon with 200 held requests wakes up")
         d.stop()  # held requests end with the daemon
         for t in threads:
             t.join(10)

@@ -177,7 +177,9 @@ class ForwardingTest(ProxyTestCase):
         c.close()
         self.assertEqual(digest.hexdigest(), hashlib.sha256(content.encode()).hexdigest())
         # Thrice 10 MiB went through; held whole, the peak would have grown by that much.
-        self.assertLess(peak_kib() - before, 5 * 1024, "the proxy held a body whole")
+        # (ASan's quarantine keeps freed memory resident: memory is measured in plain builds.)
+        if not os.environ.get("TOKEND_SANITIZED"):
+            self.assertLess(peak_kib() - before, 5 * 1024, "the proxy held a body whole")
 
     def test_upstream_connections_are_pooled_across_callers(self):
         self.start()
