@@ -50,9 +50,15 @@ MonoDuration RefreshPolicy::BackoffDelay(int failures, FailureKind kind, double 
   const double steady_lo = std::clamp(cap * 3 / 4, lo, steady_hi);
   // retry_min * 2^failures, computed without overflow.
   auto ceiling = [&](int n) { return std::min(cap, lo * std::ldexp(1.0, std::min(n, 40))); };
-  bool at_cap = kind == FailureKind::kRejected || ceiling(failures) >= cap;
+  // The doubling stops one step short of the cap: a ceiling in [cap/2, cap)
+  // would give delays averaging cap/4 to cap/2, two to four times the cap's
+  // attempt rate, for a stretch a fleet that failed together spends in step
+  // (and a short outage can end in). Every daemon is on the renewal at the
+  // cap less than `cap` after its first failure.
+  auto reaches_cap = [&](int n) { return ceiling(n) * 2 >= cap; };
+  bool at_cap = kind == FailureKind::kRejected || reaches_cap(failures);
   bool first_at_cap =
-      failures <= 1 || (kind == FailureKind::kTransient && at_cap && ceiling(failures - 1) < cap);
+      failures <= 1 || (kind == FailureKind::kTransient && at_cap && !reaches_cap(failures - 1));
   double ms;
   if (!at_cap) {
     ms = lo + (ceiling(failures) - lo) * u;  // full jitter, floored at retry_min

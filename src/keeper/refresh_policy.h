@@ -49,9 +49,11 @@ class RefreshPolicy {
   ///   its own backoff would when that already exceeds R (only the last
   ///   chance below may come sooner than R);
   /// - transient failures: "full jitter" below the cap, uniform in
-  ///   [retry_min, min(retry_max, retry_min * 2^failures)]; from the first
-  ///   round whose ceiling reaches retry_max on, a renewal process with
-  ///   delays uniform in [3/4 retry_max, retry_max - retry_min], whose first
+  ///   [retry_min, retry_min * 2^failures] while that ceiling is below
+  ///   retry_max / 2; from the first round whose ceiling reaches retry_max / 2
+  ///   on (less than retry_max after the first failure, since the ceilings
+  ///   below it sum to less), a renewal process with delays uniform in
+  ///   [3/4 retry_max, retry_max - retry_min], whose first
   ///   delay is drawn from that process's stationary (equilibrium)
   ///   distribution, shifted by retry_min. So a fleet that failed at one
   ///   instant is, from then on, spread as if it had been failing at random

@@ -103,9 +103,9 @@ std::vector<int> PerSecond(const std::vector<MonoTime>& attempts, MonoTime from,
 }  // namespace
 
 TEST_CASE("refresh policy: below the cap, full jitter from retry_min to the doubling ceiling") {
-  RefreshPolicy p(Defaults());  // 1 s .. 60 s: ceilings 2, 4, 8, 16, 32 s, then the cap
+  RefreshPolicy p(Defaults());  // 1 s .. 60 s: ceilings 2, 4, 8, 16 s, then (at 32 >= 30) the cap
   Draws d(3);
-  for (int failures = 1; failures <= 5; ++failures) {
+  for (int failures = 1; failures <= 4; ++failures) {
     MonoDuration ceiling = 1s * (1LL << failures);
     MonoDuration lo = 1h, hi = 0s;
     for (int i = 0; i < 2000; ++i) {
@@ -124,17 +124,17 @@ TEST_CASE("refresh policy: below the cap, full jitter from retry_min to the doub
 TEST_CASE("refresh policy: at the cap, delays lie in [3/4 retry_max, retry_max - retry_min]") {
   RefreshPolicy p(Defaults());
   Draws d(5);
-  for (int failures : {7, 8, 20, 1000, std::numeric_limits<int>::max()}) {
+  for (int failures : {6, 7, 8, 20, 1000, std::numeric_limits<int>::max()}) {
     for (int i = 0; i < 2000; ++i) {
       MonoDuration delay = Retry(p, failures, FailureKind::kTransient, d);
       CHECK(delay >= 45s);
       CHECK(delay <= 59s);
     }
   }
-  // The first round at the cap (ceiling 64 s) is the shifted equilibrium draw.
+  // The first round at the cap (ceiling 32 s, half of it) is the shifted equilibrium draw.
   MonoDuration lo = 1h, hi = 0s;
   for (int i = 0; i < 5000; ++i) {
-    MonoDuration delay = Retry(p, 6, FailureKind::kTransient, d);
+    MonoDuration delay = Retry(p, 5, FailureKind::kTransient, d);
     CHECK(delay >= 1s);
     CHECK(delay <= 60s);
     lo = std::min(lo, delay);
@@ -156,12 +156,13 @@ TEST_CASE("refresh policy: a fleet that failed at one instant is spread evenly a
   for (int i = 0; i < n; ++i) {
     MonoTime t = T(0s);
     for (int failures = 1; t < T(400s); ++failures) {
-      if (failures == 6) transition.push_back(t);
+      if (failures == 5) transition.push_back(t);
       t = p.NextRetry({t, failures, FailureKind::kTransient, std::nullopt, 0s}, {d(), d(), d()});
       attempts.push_back(t);
     }
   }
   MonoTime last_transition = *std::max_element(transition.begin(), transition.end());
+  CHECK(last_transition < T(60s));       // every daemon is on it within retry_max of failing
   MonoTime from = last_transition + 1s;  // every daemon is on the stationary process
   std::vector<int> bins = PerSecond(attempts, from, T(400s));
   REQUIRE(bins.size() > 200);
@@ -335,6 +336,31 @@ TEST_CASE("refresh policy: per-daemon guarantees hold for any configuration (pro
       now = next;
     }
     if (window_ahead) CHECK(tried_in_window);
+  }
+}
+
+TEST_CASE("refresh policy: every daemon reaches the cap within retry_max of failing (property)") {
+  // With every draw at its largest, the rounds before the renewal at the cap
+  // (whose delays are all >= 3/4 retry_max) take less than retry_max in all.
+  Draws d(41);
+  for (int run = 0; run < 2000; ++run) {
+    RefreshConfig c = Defaults();
+    c.retry_min = MonoDuration(100 + static_cast<int64_t>(d() * 5000));
+    c.retry_max = 4 * c.retry_min + MonoDuration(static_cast<int64_t>(d() * 3'600'000));
+    RefreshPolicy p(c);
+    auto delay = [&](int failures, double u) {
+      return p.NextRetry({T(0s), failures, FailureKind::kTransient, std::nullopt, 0s}, {u, u, u}) -
+             T(0s);
+    };
+    MonoDuration before_cap{0};
+    int failures = 1;
+    // Round `failures` is at the cap when the round after it can only draw steady delays.
+    for (; delay(failures + 1, 0.0) < c.retry_max * 3 / 4 - 1ms; ++failures)
+      before_cap += delay(failures, 0.999999);
+    CAPTURE(run);
+    CAPTURE(failures);
+    CHECK(before_cap < c.retry_max);
+    CHECK(failures <= 40);
   }
 }
 
