@@ -48,7 +48,7 @@ const ServedIdentity* Resolve(const HttpRequest& request, const ApiState& state,
   for (const auto& id : state.identities()) {
     if (id.name != name) continue;
     if (state.PeerMayUse(id)) return &id;
-    *refusal = ErrorResponse(403, "not allowed to use identity '" + name + "'");
+    *refusal = IdentityForbidden(name);
     return nullptr;
   }
   *refusal = IsIdentityName(name)
@@ -131,6 +131,10 @@ const char* ApiPathLabel(ApiPath path) {
       return "other";
   }
   return "other";
+}
+
+HttpResponse IdentityForbidden(const std::string& identity) {
+  return ErrorResponse(403, "not allowed to use identity '" + identity + "'");
 }
 
 HttpResponse ErrorResponse(int status, const std::string& message) {

@@ -72,6 +72,9 @@ HttpResponse RefreshResponse(bool ok, const std::string& reason, const ServedIde
 /// An error answer (400, 403, 408, 431, ...) with a one-line text body.
 HttpResponse ErrorResponse(int status, const std::string& message);
 
+/// 403 for a peer whose lists do not include `identity`.
+HttpResponse IdentityForbidden(const std::string& identity);
+
 /// The bytes on the wire. Adds Content-Length, Cache-Control: no-store and
 /// Connection; `head` drops the body.
 std::string SerializeResponse(const HttpResponse& response, bool keep_alive, bool head);

@@ -79,6 +79,7 @@ struct Connection {
   std::string refresh_identity;
   uint64_t rejected_generation = 0;  // rejected=<token of this generation>; 0: plain refresh
   Peer peer;                         // from SO_PEERCRED at accept
+  uint64_t access_checked = 0;       // the access generation its rights were last checked at
   uint32_t id = 0;                   // tells apart connections that reuse a descriptor number
   uint32_t events = 0;               // the interest registered with epoll
   bool registered = false;           // added to epoll (done lazily: most requests finish before)
@@ -117,6 +118,9 @@ struct SocketServer::Impl {
   std::function<std::string()> extra_metrics;          // guarded by mu
 
   std::atomic<bool> stopping{false};
+  // Bumped when the allow lists or the identities change: open connections are
+  // checked again before their next request or answer.
+  std::atomic<uint64_t> access_generation{1};
   std::atomic<int> connections{0};
   std::atomic<int64_t> last_refusal_log_ms{-1'000'000};
   std::atomic<uint64_t> refusals_unlogged{0};
@@ -149,6 +153,22 @@ struct SocketServer::Impl {
   bool MayUse(const ServedIdentity& id, int fd, const Peer& peer) {
     return id.access ? Allowed(*id.access, fd, peer) : Allowed(*Policy(), fd, peer);
   }
+  /// Whether a connection accepted under older lists may still be served, and
+  /// its waiting request (for `waiting_for`, if any) answered. Costs nothing
+  /// while the lists are unchanged.
+  bool StillAllowed(Connection& c, const ServedIdentity* waiting_for) {
+    uint64_t generation = access_generation.load();
+    if (c.access_checked == generation) return true;
+    if (!MayConnect(c.fd, c.peer) || (waiting_for && !MayUse(*waiting_for, c.fd, c.peer))) {
+      return false;
+    }
+    c.access_checked = generation;
+    return true;
+  }
+  void AccessChanged() {
+    access_generation.fetch_add(1);
+    WakeWorkers();
+  }
   void LogRefusalOnce(const std::string& message) {
     int64_t now_ms = clock->Now().since_boot.count();
     int64_t last = last_fd_log_ms.load();
@@ -180,6 +200,8 @@ struct SocketServer::Impl {
   /// Handles connections past their deadline; returns the next deadline.
   std::optional<MonoTime> Sweep(Worker& w);
   void AnswerRefreshWaiters(Worker& w);
+  /// 403 and close: the peer may not use the socket at all (any more).
+  void Refuse(Worker& w, Connection& c);
   void LogRefusal(const Peer& peer);
 };
 
@@ -312,7 +334,9 @@ void SocketServer::SetIdentities(std::shared_ptr<const ServedIdentities> identit
     std::lock_guard lock(impl_->mu);
     impl_->identities = std::move(identities);
   }
-  impl_->WakeWorkers();  // requests waiting for a removed identity are answered
+  // Requests waiting for a removed identity are answered; the rights of every
+  // connection are checked again against the new identities' lists.
+  impl_->AccessChanged();
 }
 
 Status SocketServer::Reconfigure(const SocketConfig& config) {
@@ -325,6 +349,7 @@ Status SocketServer::Reconfigure(const SocketConfig& config) {
     impl_->policy = std::make_shared<AccessConfig>(config.access);
     impl_->config = config;
   }
+  impl_->AccessChanged();
   return impl_->listener.Apply(config);
 }
 
@@ -400,17 +425,20 @@ void SocketServer::Impl::Accept(Worker& w) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
       c.peer = Peer{cred.uid, cred.gid, cred.pid};
     }
-    if (!MayConnect(fd, c.peer)) {
-      // Decided before reading a byte: the peer learns nothing but 403.
-      LogRefusal(c.peer);
-      c.must_linger = true;
-      Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
+    if (!StillAllowed(c, nullptr)) {
+      Refuse(w, c);  // decided before reading a byte: the peer learns nothing but 403
       continue;
     }
     // Most clients have sent their request by now: read it before asking
     // epoll, which a connection answered at once never needs.
     OnEvent(w, c, EPOLLIN);
   }
+}
+
+void SocketServer::Impl::Refuse(Worker& w, Connection& c) {
+  LogRefusal(c.peer);
+  c.must_linger = true;
+  Respond(w, c, ErrorResponse(403, "forbidden"), ApiPath::kOther, false);
 }
 
 void SocketServer::Impl::LogRefusal(const Peer& peer) {
@@ -473,6 +501,7 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
 void SocketServer::Impl::Process(Worker& w, Connection& c) {
   const int fd = c.fd;  // `c` dies with the connection; look it up again by fd
   while (!c.waiting_refresh && !c.hold && c.out.empty() && !c.close_after_write && !c.in.empty()) {
+    if (!StillAllowed(c, nullptr)) return Refuse(w, c);  // a reload took its rights away
     HttpRequest request;
     ParseOutcome o = ParseHttpRequest(c.in, &request);
     if (o.status == ParseStatus::kIncomplete) return;
@@ -594,7 +623,9 @@ std::optional<MonoTime> SocketServer::Impl::Sweep(Worker& w) {
       HttpResponse answer = ErrorResponse(404, "identity '" + c.hold->identity + "' was removed");
       auto ids = Identities();
       for (const auto& id : *ids) {
-        if (id.name == c.hold->identity) answer = TokenResponse(id, c.hold->json, now);
+        if (id.name != c.hold->identity) continue;
+        answer = StillAllowed(c, &id) ? TokenResponse(id, c.hold->json, now)
+                                      : IdentityForbidden(id.name);
       }
       c.hold.reset();
       Respond(w, c, answer, ApiPath::kToken, c.keep_alive);
@@ -639,6 +670,14 @@ void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
     const ServedIdentity* id = nullptr;
     for (const auto& candidate : *ids) {
       if (candidate.name == name) id = &candidate;
+    }
+    if (id && !StillAllowed(c, id)) {
+      // A reload took the peer's rights away while it waited: no token for it.
+      ApiPath path = c.hold ? ApiPath::kToken : ApiPath::kRefresh;
+      c.hold.reset();
+      c.waiting_refresh = false;
+      Respond(w, c, IdentityForbidden(id->name), path, false);
+      continue;
     }
     if (c.hold) {
       if (id && !HoldIsOver(*c.hold, *id, now)) continue;

@@ -9,11 +9,39 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
 from harness import (NOBODY, PASSWORD, TOKEND, TokendTestCase, main, request_as, read_file,
                      run_cli, state_path_of, wait_until, write_secret)
+
+
+# As another user: GET /v1/health on a keep-alive connection, then, after a line on stdin,
+# GET /v1/token on the same connection; prints "STATUS BODY" for each.
+KEEP_ALIVE_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+def ask(path):
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    status = f.readline().split()[1].decode()
+    length = 0
+    while (line := f.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    print(status, f.read(length).decode().strip(), flush=True)
+ask("/v1/health")
+sys.stdin.readline()
+ask("/v1/token")
+"""
+
+
+def reap(process: subprocess.Popen) -> None:
+    process.kill()
+    process.communicate()
 
 
 def cli_supports(*options: str) -> bool:
@@ -271,6 +299,54 @@ class IdentitiesTest(TokendTestCase):
         self.assertEqual(request_as(staff, NOBODY, d.socket_path, "/v1/token")[0], 403)
         self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path, "/v1/token?identity=staging")[0],
                          403)
+
+    def test_a_reload_that_narrows_the_lists_reaches_open_connections(self):
+        # Rights are checked at accept, but a long poll or a keep-alive connection outlives a
+        # reload: once the lists no longer name the peer, it gets 403, never the next token.
+        run = self.run_dir()
+        nacos, password = self.identity("default", "nacos")
+        sections = self.sections({"default": (nacos, "nacos", password)})
+        sections["socket"].update({"mode": "0666", "allow_users": f"0, {NOBODY}"})
+        d = self.daemon([], bare=True, config_file=self.write_config(sections))
+        token = d.wait_token()
+        wait_until(lambda: os.path.exists(d.socket_path), what="the socket")
+        os.chmod(self.dir, 0o711)
+        os.chmod(run, 0o755)
+        self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path), (200, token))
+
+        # Held as nobody: a long poll for the next token, and an open keep-alive connection.
+        poll = subprocess.Popen(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "curl",
+             "-sS", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", d.socket_path,
+             "http://localhost/v1/token?wait=60s&after=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(reap, poll)
+        client = subprocess.Popen(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+             sys.executable, "-c", KEEP_ALIVE_CLIENT, d.socket_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(reap, client)
+        self.assertEqual(client.stdout.readline().split()[0], "200", "first request, allowed")
+        time.sleep(0.5)  # the long poll is held by now
+        self.assertIsNone(poll.poll(), "the long poll is held until the token changes")
+
+        sections["socket"]["allow_users"] = "0"
+        self.write_config(sections)
+        d.signal(signal.SIGHUP)
+        d.wait_log(r"<6>configuration reloaded")
+        out, _ = poll.communicate(timeout=5)
+        body, _, code = out.rpartition("\n")
+        self.assertEqual(code, "403", out)
+        self.assertNotIn(token, body)
+        client.stdin.write("next\n")
+        client.stdin.flush()
+        answer = client.stdout.readline()
+        self.assertTrue(answer.startswith("403 "), answer)
+        self.assertNotIn(token, answer)
+        self.assertEqual(client.wait(timeout=5), 0)
+        self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path)[0], 403)
+        self.assertEqual(d.request()[2], token, "root still may")
+        self.assertEqual(nacos.stats()["logins"], 1)
 
     # ------------------------------------------------------------------ reload and restart
 
