@@ -1,7 +1,6 @@
 #include "config/config.h"
 
-#include <algorithm>
-
+#include "config_test_util.h"
 #include "test_util.h"
 
 using namespace tokend;
@@ -10,28 +9,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Config Parse(const std::string& ini, std::vector<std::string>* problems,
-             const std::vector<std::string>& defines = {}) {
-  IniValues v = ParseIni(ini, "test.ini", problems);
-  for (const auto& d : defines) {
-    Status s = ApplyDefine(d, &v);
-    if (!s) problems->push_back(s.error());
-  }
-  return ParseConfig(v, problems);
-}
-
-bool Mentions(const std::vector<std::string>& problems, const std::string& text) {
-  return std::any_of(problems.begin(), problems.end(),
-                     [&](const std::string& p) { return p.find(text) != std::string::npos; });
-}
-
 const char* kMinimal = "[nacos]\nservers = 127.0.0.1:8848\nusername = tokend\n";
 
 }  // namespace
 
 TEST_CASE("config: defaults of the contract") {
   std::vector<std::string> problems;
-  Config c = Parse(kMinimal, &problems);
+  Config c = ParseTestConfig(kMinimal, &problems);
   REQUIRE(problems.empty());
   CHECK(c.identities.at(0).nacos.context_path == "/nacos");
   CHECK(c.identities.at(0).nacos.api == ApiMode::kAuto);
@@ -52,7 +36,7 @@ TEST_CASE("config: defaults of the contract") {
 
 TEST_CASE("config: the documented example parses, inline comments and all") {
   std::vector<std::string> problems;
-  Config c = Parse(R"([nacos]
+  Config c = ParseTestConfig(R"([nacos]
 servers = 10.0.0.1:8848, https://10.0.0.2:9443   ; tried in turn
 context_path = /nacos
 api = v3
@@ -74,7 +58,7 @@ path =
 [log]
 level = debug
 )",
-                   &problems);
+                             &problems);
   REQUIRE(problems.empty());
   REQUIRE(c.identities.at(0).nacos.servers.size() == 2);
   CHECK(c.identities.at(0).nacos.servers[0].Display() == "http://10.0.0.1:8848");
@@ -90,7 +74,7 @@ level = debug
 
 TEST_CASE("config: every problem is listed, each naming the key and line") {
   std::vector<std::string> problems;
-  Parse(R"([nacos]
+  ParseTestConfig(R"([nacos]
 servers = nacos://x
 usernme = typo
 connect_timeout = 3 parsecs
@@ -108,7 +92,7 @@ group = no-such-group-xyz
 [log]
 level = loud
 )",
-        &problems);
+                  &problems);
   CHECK(Mentions(problems, "test.ini:2: nacos.servers"));
   CHECK(Mentions(problems, "test.ini:3: nacos.usernme: unknown key"));
   CHECK(Mentions(problems, "nacos.username: missing"));
@@ -126,19 +110,19 @@ level = loud
 
 TEST_CASE("config: -D overrides the file and can replace it") {
   std::vector<std::string> problems;
-  Config c = Parse(kMinimal, &problems, {"nacos.username=other", "file.format=env"});
+  Config c = ParseTestConfig(kMinimal, &problems, {"nacos.username=other", "file.format=env"});
   REQUIRE(problems.empty());
   CHECK(c.identities.at(0).nacos.username == "other");
   CHECK(c.identities.at(0).file.format == TokenFormat::kEnv);
 
   problems.clear();
-  c = Parse("", &problems, {"nacos.servers=https://[::1]:9443", "nacos.username=u"});
+  c = ParseTestConfig("", &problems, {"nacos.servers=https://[::1]:9443", "nacos.username=u"});
   REQUIRE(problems.empty());
   CHECK(c.identities.at(0).nacos.servers[0].host == "::1");
   CHECK(c.identities.at(0).nacos.servers[0].https);
 
   problems.clear();
-  Parse(kMinimal, &problems, {"nacos.bogus=1", "nodot=1"});
+  ParseTestConfig(kMinimal, &problems, {"nacos.bogus=1", "nodot=1"});
   CHECK(Mentions(problems, "command line (-D): nacos.bogus: unknown key"));
   CHECK(Mentions(problems, "-D 'nodot': expected section.key=value"));
 }
@@ -178,14 +162,15 @@ TEST_CASE("config: LoadConfig names an unreadable file") {
 
 TEST_CASE("config: [nacos:default] is refused, [nacos] describes that identity") {
   std::vector<std::string> problems;
-  Parse(std::string(kMinimal) + "[nacos:default]\nservers = 10.0.0.9:8848\nusername = x\n",
-        &problems);
+  ParseTestConfig(
+      std::string(kMinimal) + "[nacos:default]\nservers = 10.0.0.9:8848\nusername = x\n",
+      &problems);
   CHECK(Mentions(problems, "[nacos:default]: the identity 'default' is described by [nacos]"));
 }
 
 TEST_CASE("config: a proxy needs its identity's servers, also with login = oidc") {
   std::vector<std::string> problems;
-  Parse(
+  ParseTestConfig(
       "[nacos]\nlogin = oidc\noidc_token_endpoint = http://127.0.0.1:9/token\n"
       "oidc_client_id = c\noidc_client_secret_env = S\n[proxy]\npath = /run/x/nacos.sock\n",
       &problems);

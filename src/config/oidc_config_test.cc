@@ -1,28 +1,14 @@
 #include "config/oidc_config.h"
 
-#include <algorithm>
-
+#include "config_test_util.h"
 #include "test_util.h"
 
 using namespace tokend;
-
-namespace {
-
-Config Parse(const std::string& ini, std::vector<std::string>* problems) {
-  IniValues v = ParseIni(ini, "test.ini", problems);
-  return ParseConfig(v, problems);
-}
-
-bool Mentions(const std::vector<std::string>& problems, const std::string& text) {
-  return std::any_of(problems.begin(), problems.end(),
-                     [&](const std::string& p) { return p.find(text) != std::string::npos; });
-}
-
-}  // namespace
+using namespace tokend::testing;
 
 TEST_CASE("oidc config: the contract's example, no servers, no username") {
   std::vector<std::string> problems;
-  Config c = Parse(
+  Config c = ParseTestConfig(
       "[nacos]\nlogin = oidc\noidc_issuer = https://idp.example.com/realms/nacos\n"
       "oidc_client_id = nacos-tokend\noidc_client_secret_file = /etc/nacos-tokend/oidc-secret\n"
       "oidc_scope = openid\noidc_audience = urn:nacos\n",
@@ -47,14 +33,14 @@ TEST_CASE("oidc config: the contract's example, no servers, no username") {
 
 TEST_CASE("oidc config: each login kind names the key it misses or does not take") {
   std::vector<std::string> problems;
-  Parse("[nacos]\nlogin = oidc\n", &problems);
+  ParseTestConfig("[nacos]\nlogin = oidc\n", &problems);
   CHECK(Mentions(problems, "nacos.oidc_issuer: missing"));
   CHECK(Mentions(problems, "nacos.oidc_client_id: missing"));
   CHECK_FALSE(Mentions(problems, "nacos.servers"));
   CHECK_FALSE(Mentions(problems, "nacos.username"));
 
   problems.clear();
-  Parse(
+  ParseTestConfig(
       "[nacos]\nlogin = oidc\noidc_token_endpoint = http://127.0.0.1:9/token\n"
       "oidc_client_id = c\nusername = u\npassword_file = /p\npassword_env = P\n",
       &problems);
@@ -64,15 +50,16 @@ TEST_CASE("oidc config: each login kind names the key it misses or does not take
   CHECK(Mentions(problems, "nacos.password_env: is not used"));
 
   problems.clear();
-  Parse("[nacos]\nservers = 127.0.0.1:8848\nusername = u\noidc_client_id = c\n", &problems);
+  ParseTestConfig("[nacos]\nservers = 127.0.0.1:8848\nusername = u\noidc_client_id = c\n",
+                  &problems);
   CHECK(Mentions(problems, "nacos.oidc_client_id: is used only with nacos.login = oidc"));
 
   problems.clear();
-  Parse("[nacos]\nlogin = kerberos\nservers = h\nusername = u\n", &problems);
+  ParseTestConfig("[nacos]\nlogin = kerberos\nservers = h\nusername = u\n", &problems);
   CHECK(Mentions(problems, "nacos.login: 'kerberos' is not one of password, oidc"));
 
   problems.clear();
-  Parse(
+  ParseTestConfig(
       "[nacos]\nlogin = oidc\noidc_issuer = ftp://x\noidc_token_endpoint = http://a b/\n"
       "oidc_client_id = c\noidc_client_secret_file = rel\noidc_client_secret_env = E\n",
       &problems);
@@ -85,7 +72,7 @@ TEST_CASE("oidc config: each login kind names the key it misses or does not take
 
 TEST_CASE("oidc config: a named identity's credential and mixed identities") {
   std::vector<std::string> problems;
-  Config c = Parse(
+  Config c = ParseTestConfig(
       "[nacos]\nservers = 127.0.0.1:8848\nusername = u\n"
       "[nacos:idp]\nlogin = oidc\noidc_token_endpoint = http://127.0.0.1:9000/oauth/token?x=1\n"
       "oidc_client_id = c\nservers = 127.0.0.1:8848\n",

@@ -1,24 +1,14 @@
 #include "config/proxy_config.h"
 
-#include <algorithm>
-
 #include "config/config.h"
+#include "config_test_util.h"
 #include "test_util.h"
 
 using namespace tokend;
+using namespace tokend::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-Config Parse(const std::string& ini, std::vector<std::string>* problems) {
-  IniValues v = ParseIni(ini, "test.ini", problems);
-  return ParseConfig(v, problems);
-}
-
-bool Mentions(const std::vector<std::string>& problems, const std::string& text) {
-  return std::any_of(problems.begin(), problems.end(),
-                     [&](const std::string& p) { return p.find(text) != std::string::npos; });
-}
 
 const char* kTwo =
     "[nacos]\nservers = 127.0.0.1:8848\nusername = a\n"
@@ -28,11 +18,11 @@ const char* kTwo =
 
 TEST_CASE("proxy config: a proxy per identity, with the defaults of the contract") {
   std::vector<std::string> problems;
-  Config c = Parse(std::string(kTwo) +
-                       "[proxy]\npath = /run/n.sock\n"
-                       "[proxy:staging]\npath = /run/s.sock\nmode = 0600\ntimeout = 5s\n"
-                       "allow_users = root\nallow_groups = 0\n",
-                   &problems);
+  Config c = ParseTestConfig(std::string(kTwo) +
+                                 "[proxy]\npath = /run/n.sock\n"
+                                 "[proxy:staging]\npath = /run/s.sock\nmode = 0600\ntimeout = 5s\n"
+                                 "allow_users = root\nallow_groups = 0\n",
+                             &problems);
   REQUIRE(problems.empty());
   REQUIRE(c.proxies.size() == 2);
   CHECK(c.proxies[0].identity == "default");
@@ -50,19 +40,19 @@ TEST_CASE("proxy config: a proxy per identity, with the defaults of the contract
 
 TEST_CASE("proxy config: a section that serves nothing is no proxy") {
   std::vector<std::string> problems;
-  Config c = Parse(std::string(kTwo) + "[proxy]\npath =\ntimeout = 5s\n", &problems);
+  Config c = ParseTestConfig(std::string(kTwo) + "[proxy]\npath =\ntimeout = 5s\n", &problems);
   CHECK(problems.empty());
   CHECK(c.proxies.empty());
 }
 
 TEST_CASE("proxy config: mistakes are named") {
   std::vector<std::string> problems;
-  Parse(std::string(kTwo) +
-            "[proxy:prod]\npath = /run/p.sock\n"
-            "[proxy]\npath = relative.sock\nmode = 0640x\nbogus = 1\ntimeout = 0s\n"
-            "allow_users = no-such-user-here\n"
-            "[proxy:staging]\nlisten = 10.0.0.1:18848\nmode = 0400\n",
-        &problems);
+  ParseTestConfig(std::string(kTwo) +
+                      "[proxy:prod]\npath = /run/p.sock\n"
+                      "[proxy]\npath = relative.sock\nmode = 0640x\nbogus = 1\ntimeout = 0s\n"
+                      "allow_users = no-such-user-here\n"
+                      "[proxy:staging]\nlisten = 10.0.0.1:18848\nmode = 0400\n",
+                  &problems);
   CHECK(Mentions(problems, "[proxy:prod]: there is no identity 'prod'"));
   CHECK(Mentions(problems, "proxy.path: 'relative.sock' must be an absolute path"));
   CHECK(Mentions(problems, "proxy.mode: '0640x' is not an octal mode"));
@@ -73,13 +63,14 @@ TEST_CASE("proxy config: mistakes are named") {
   CHECK(Mentions(problems, "proxy:staging.mode: must let the daemon read and write"));
 
   problems.clear();
-  Parse(std::string(kTwo) + "[proxy]\npath = /run/x.sock\n[proxy:staging]\npath = /run/x.sock\n",
-        &problems);
+  ParseTestConfig(
+      std::string(kTwo) + "[proxy]\npath = /run/x.sock\n[proxy:staging]\npath = /run/x.sock\n",
+      &problems);
   CHECK(Mentions(problems, "proxy:staging.path: '/run/x.sock' is also the path of [proxy]"));
 
   problems.clear();
-  Parse(std::string(kTwo) + "[socket]\npath = /run/t.sock\n[proxy]\npath = /run/t.sock\n",
-        &problems);
+  ParseTestConfig(std::string(kTwo) + "[socket]\npath = /run/t.sock\n[proxy]\npath = /run/t.sock\n",
+                  &problems);
   CHECK(Mentions(problems, "proxy.path: '/run/t.sock' is also the token socket or a token file"));
 }
 
