@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/http_head.h"
+#include "base/http_head.h"
 
 namespace tokend {
 

@@ -20,7 +20,7 @@
 #include "base/log.h"
 #include "proxy/body_framer.h"
 #include "proxy/forward_head.h"
-#include "proxy/http_head.h"
+#include "base/http_head.h"
 #include "proxy/identity_params.h"
 #include "proxy/peer_access.h"
 #include "proxy/tcp_listener.h"

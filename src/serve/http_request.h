@@ -1,4 +1,5 @@
-// Parsing one HTTP/1.x request from the bytes a socket client sent. Pure and
+// One request to the token socket: the common request-head parser
+// (base/http_head) with the socket's limits and its body. Pure and
 // bounded: never reads past `data`, never allocates more than the input.
 #pragma once
 

@@ -12,7 +12,7 @@
 #include "login/oidc_answer.h"
 #include "proxy/body_framer.h"
 #include "proxy/forward_head.h"
-#include "proxy/http_head.h"
+#include "base/http_head.h"
 #include "proxy/identity_params.h"
 #include "proxy/token_rejection.h"
 #include "serve/http_request.h"

@@ -1,10 +1,10 @@
-#include "proxy/http_head.h"
+#include "base/http_head.h"
 
 #include "test_util.h"
 
 using namespace tokend;
 
-TEST_CASE("proxy head: a request with its framing") {
+TEST_CASE("http head: a request with its framing") {
   RequestHead h;
   std::string data =
       "POST /nacos/v1/cs/configs?dataId=a#frag HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n"
@@ -32,7 +32,7 @@ TEST_CASE("proxy head: a request with its framing") {
   CHECK(old.framing == BodyFraming::kNone);
 }
 
-TEST_CASE("proxy head: refusals and limits") {
+TEST_CASE("http head: refusals and limits") {
   auto status = [](std::string_view data, size_t max = 16384) {
     RequestHead h;
     HeadOutcome o = ParseRequestHead(data, max, &h);
@@ -54,7 +54,7 @@ TEST_CASE("proxy head: refusals and limits") {
   CHECK(status("GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n") == 400);
 }
 
-TEST_CASE("proxy head: answers and when a body follows") {
+TEST_CASE("http head: answers and when a body follows") {
   auto framing = [](std::string_view data, std::string_view method = "GET") {
     ResponseHead h;
     HeadOutcome o = ParseResponseHead(data, 65536, method, &h);

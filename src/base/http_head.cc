@@ -1,4 +1,4 @@
-#include "proxy/http_head.h"
+#include "base/http_head.h"
 
 #include <strings.h>
 

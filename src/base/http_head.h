@@ -1,6 +1,7 @@
-// The heads of HTTP/1.x messages the proxy relays: a caller's request and
-// Nacos's answer. Pure and bounded: never reads past the input, and says
-// "incomplete" only while the input is shorter than the limit allows.
+// The heads of HTTP/1.x messages: a caller's request (the token socket's and
+// the proxy's) and Nacos's answer (relayed by the proxy). Pure and bounded:
+// never reads past the input, and says "incomplete" only while the input is
+// shorter than the limit allows.
 #pragma once
 
 #include <cstddef>
