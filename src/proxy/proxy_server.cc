@@ -17,10 +17,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/http_head.h"
 #include "base/log.h"
 #include "proxy/body_framer.h"
 #include "proxy/forward_head.h"
-#include "base/http_head.h"
 #include "proxy/identity_params.h"
 #include "proxy/peer_access.h"
 #include "proxy/tcp_listener.h"
@@ -28,6 +28,7 @@
 #include "proxy/token_rejection.h"
 #include "proxy/upstream_connect.h"
 #include "proxy/upstream_pool.h"
+#include "proxy/upstream_resolver.h"
 #include "serve/unix_listener.h"
 
 namespace tokend {
@@ -95,6 +96,9 @@ struct Session {
 
   // Nacos's side.
   int ufd = -1;
+  bool resolving = false;  // waiting for the resolver's answer (until connect_deadline)
+  std::vector<SocketAddress> addresses;  // of the server being connected to
+  size_t address = 0;                    // the one tried now
   bool connecting = false;
   std::unique_ptr<TlsStream> tls;  // https servers
   bool handshaking = false;
@@ -168,6 +172,8 @@ struct ProxyServer::Impl {
   std::atomic<int> sessions{0};
   std::atomic<size_t> preferred_server{0};
   std::atomic<uint64_t> outcomes{0};  // logins finished for the identity, counted
+
+  std::unique_ptr<UpstreamResolver> resolver;  // host names, looked up off the event loops
 
   mutable std::mutex mu;
   std::shared_ptr<const ProxyTarget> target;         // guarded by mu
@@ -246,6 +252,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
   impl->clock = clock;
   impl->request_refresh = std::move(request_refresh);
   impl->target = std::make_shared<const ProxyTarget>(std::move(target));
+  impl->resolver = std::make_unique<UpstreamResolver>(clock, [p = impl.get()] { p->WakeAll(); });
   if (!config.path.empty()) {
     SocketConfig sc;
     sc.path = config.path;
@@ -292,11 +299,13 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
 }
 
 void ProxyServer::Start() {
+  impl_->resolver->Start();
   for (auto& w : impl_->workers) w.thread = std::thread([this, &w] { impl_->Run(w); });
 }
 
 void ProxyServer::Stop() {
   if (impl_->stopping.exchange(true)) return;
+  impl_->resolver->Stop();
   impl_->WakeAll();
   for (auto& w : impl_->workers) {
     if (w.thread.joinable()) w.thread.join();
@@ -380,6 +389,7 @@ void ProxyServer::Impl::Run(Worker& w) {
         (void)!::read(w.wake, &v, sizeof v);
         for (auto& [sid, s] : w.sessions) {
           if (!s.dead && s.phase == Phase::kHealing) CheckHealing(w, s);
+          if (!s.dead && s.resolving) Connect(w, s);  // the resolver answered (maybe)
         }
       } else if (auto it = w.sessions.find(id); it != w.sessions.end() && !it->second.dead) {
         OnEvent(w, it->second, fd, events[i].events);
@@ -649,6 +659,7 @@ void ProxyServer::Impl::StartRequest(Worker& w, Session& s) {
   s.held_raw.clear();
   s.held_payload.clear();
   s.attempts = 0;
+  s.address = 0;
   ++s.requests;
   const RequestHead& r = s.req;
   uint64_t poll_ms = 0;
@@ -723,12 +734,35 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
 void ProxyServer::Impl::Connect(Worker& w, Session& s) {
   auto t = Target();
   const auto& servers = t->nacos.servers;
-  while (s.attempts < servers.size()) {
-    ++s.attempts;
+  // Each server once per request; each of its addresses in turn (a name may
+  // resolve to ::1 first while the server listens on 127.0.0.1 only).
+  while (s.address > 0 || s.attempts < servers.size()) {
     const ServerEndpoint& server = servers[s.server % servers.size()];
-    auto fd = StartUpstreamConnect(server);
+    if (s.address == 0) {
+      UpstreamResolver::Answer answer = resolver->Lookup(server);
+      if (answer.state == UpstreamResolver::State::kPending) {
+        // The resolver wakes the workers when it answers; bounded like a connect.
+        if (!s.resolving) {
+          s.resolving = true;
+          s.connect_deadline =
+              clock->Now() + std::chrono::duration_cast<MonoDuration>(t->nacos.connect_timeout);
+        }
+        return;
+      }
+      s.resolving = false;
+      ++s.attempts;
+      if (answer.state == UpstreamResolver::State::kFailed) {
+        LogWarning(config.section + ": " + answer.error);
+        s.server = (s.server + 1) % servers.size();
+        continue;
+      }
+      s.addresses = std::move(answer.addresses);
+    }
+    auto fd = StartUpstreamConnect(s.addresses[s.address], server);
     if (!fd) {
       LogWarning(config.section + ": " + fd.error());
+      if (++s.address < s.addresses.size()) continue;
+      s.address = 0;
       s.server = (s.server + 1) % servers.size();
       continue;
     }
@@ -748,11 +782,17 @@ void ProxyServer::Impl::Connect(Worker& w, Session& s) {
 
 void ProxyServer::Impl::ConnectFailed(Worker& w, Session& s, const std::string& why) {
   auto t = Target();
-  LogWarning(config.section + ": cannot connect to " +
-             t->nacos.servers[s.server % t->nacos.servers.size()].Display() + ": " + why);
+  const ServerEndpoint& server = t->nacos.servers[s.server % t->nacos.servers.size()];
+  LogWarning(config.section + ": cannot connect to " + server.Display() + ": " + why);
+  resolver->ConnectFailed(server);  // its address may have moved
   CloseUpstream(w, s);
-  s.server = (s.server + 1) % t->nacos.servers.size();
-  Connect(w, s);  // nothing was sent: the next server
+  // Nothing was sent: the server's next address (an IPv4 server behind a name
+  // that resolves to ::1 first), else the next server.
+  if (++s.address >= s.addresses.size()) {
+    s.address = 0;
+    s.server = (s.server + 1) % t->nacos.servers.size();
+  }
+  Connect(w, s);
 }
 
 void ProxyServer::Impl::PumpRequest(Worker& w, Session& s) {
@@ -802,6 +842,7 @@ void ProxyServer::Impl::UpstreamBroken(Worker& w, Session& s, const std::string&
     s.stale_retried = true;
     s.uout_off = 0;
     s.attempts = 0;
+    s.address = 0;
     return Connect(w, s);
   }
   if (!s.response_started) {
@@ -965,6 +1006,7 @@ void ProxyServer::Impl::CheckHealing(Worker& w, Session& s) {
     s.held_raw.clear();
     s.held_payload.clear();
     s.attempts = 0;
+    s.address = 0;
     s.stale_retried = false;
     s.phase = Phase::kForward;
     // Begin with the body kept: same path as the first send.
@@ -1158,6 +1200,17 @@ void ProxyServer::Impl::Sweep(Worker& w) {
     if (s.dead) continue;
     if (s.connecting && s.connect_deadline <= now) {
       ConnectFailed(w, s, "connect timed out");
+      continue;
+    }
+    if (s.resolving && s.connect_deadline <= now) {
+      auto t = Target();
+      LogWarning(config.section + ": " +
+                 t->nacos.servers[s.server % t->nacos.servers.size()].Display() +
+                 ": name lookup timed out");
+      s.resolving = false;
+      ++s.attempts;
+      s.server = (s.server + 1) % t->nacos.servers.size();
+      Connect(w, s);
       continue;
     }
     if (s.deadline > now) continue;

@@ -1,6 +1,5 @@
 #include "proxy/upstream_connect.h"
 
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,26 +10,13 @@
 
 namespace tokend {
 
-Result<int> StartUpstreamConnect(const ServerEndpoint& server) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  std::string port = std::to_string(server.port);
-  int rc = getaddrinfo(server.host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0 || !found) return Error{server.Display() + ": cannot resolve: " + gai_strerror(rc)};
-  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    freeaddrinfo(found);
-    return Error{server.Display() + ": socket(): " + std::strerror(errno)};
-  }
+Result<int> StartUpstreamConnect(const SocketAddress& address, const ServerEndpoint& server) {
+  int fd = socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error{server.Display() + ": socket(): " + std::strerror(errno)};
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  rc = connect(fd, found->ai_addr, found->ai_addrlen);
-  int err = errno;
-  freeaddrinfo(found);
-  if (rc != 0 && err != EINPROGRESS) {
+  if (connect(fd, address.get(), address.length) != 0 && errno != EINPROGRESS) {
+    int err = errno;
     ::close(fd);
     return Error{server.Display() + ": " + std::strerror(err)};
   }

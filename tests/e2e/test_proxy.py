@@ -278,6 +278,20 @@ class FramingUpstream(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class HostNameTest(ProxyTestCase):
+    def test_a_server_given_by_name_is_looked_up_and_reached(self):
+        # The proxy's resolver thread looks "localhost" up; the event loop only reads its answer.
+        nacos = self.fake_nacos(long_poll_min_ms=0)
+        self.start([f"localhost:{nacos.port}"])
+        self.nacos = nacos
+        for _ in range(3):
+            status, _, body = self.get("probe")
+            self.assertEqual((status, body), (200, b"probe"))
+        self.assertEqual(nacos.config_stats()["tokens_seen"],
+                         {token_fingerprint(self.token): 3})
+        self.assertNotIn("cannot resolve", self.d.log())
+
+
 class AnswerFramingTest(ProxyTestCase):
     def setUp(self):
         super().setUp()
