@@ -13,27 +13,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
 [[ -d $build ]] && build=$(cd "$build" && pwd)  # absolute: the scripts cd around
-# shared/ sits beside the checkout (as in CI); /work/shared on a developer machine.
-default_sdbox=$src/../shared/tools/sdbox
-[[ -x $default_sdbox ]] || default_sdbox=/work/shared/tools/sdbox
-SDBOX=${SDBOX:-$default_sdbox}
 box=tokend-$$
 ttl=30                 # fake-nacos token lifetime (s): refreshes every ~24 s
 password='s3cret-Pass+word'
-
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok:   $*"; }
-skip() { echo "SKIP: $*"; exit 77; }
-die() { echo "FAIL: $*"; exit 1; }
+. "$here/box-lib.sh"
 
 # --- can we run at all? ---
-[[ $(id -u) -eq 0 ]] || skip "sdbox needs root"
-[[ -x $SDBOX ]] || skip "no sdbox at $SDBOX"
-for t in unshare nsenter pivot_root timeout curl flock; do
-  command -v $t >/dev/null || skip "$t not found"
-done
-[[ -x /lib/systemd/systemd ]] || skip "no /lib/systemd/systemd to boot"
+box_preflight curl
 
 fake=$build/tests/fake_nacos/fake-nacos
 if [[ ! -x $fake ]]; then
@@ -48,54 +34,8 @@ if [[ ! -f $deb ]]; then
 fi
 echo "package: $deb"
 
-teardown() {
-  if [[ ${KEEP_BOX:-0} == 1 ]]; then
-    echo "box $box left up: $SDBOX run $box bash; $SDBOX down $box"
-    return
-  fi
-  if [[ -n ${booted:-} ]]; then
-    # Boxes share the host's cgroup tree: stopped units get their cgroups (and
-    # any IPAddressDeny= BPF program on them) removed; a killed box leaves them.
-    timeout 30 "$SDBOX" run "$box" systemctl stop nacos-tokend.socket nacos-tokend.service \
-      fake-nacos.service >/dev/null 2>&1 || true
-  fi
-  "$SDBOX" down "$box" >/dev/null 2>&1 || true
-  rm -f "/var/tmp/sdbox/$box.enter.sh" "/var/tmp/sdbox/$box.log"
-}
-trap teardown EXIT
-trap 'exit 1' INT TERM HUP PIPE
+box_up
 
-# One run at a time: every box shares the host's cgroup tree, so two boxes
-# running nacos-tokend.service would share system.slice/nacos-tokend.service.
-mkdir -p /var/tmp/sdbox
-exec 9>/var/tmp/sdbox/nacos-tokend-in-box.lock
-flock -w 600 9 || skip "another in-box.sh run holds /var/tmp/sdbox/nacos-tokend-in-box.lock"
-
-if ! timeout 60 "$SDBOX" up "$box" >/dev/null 2>/tmp/sdbox-up.$$ 9>&-; then
-  msg=$(cat /tmp/sdbox-up.$$; tail -5 "/var/tmp/sdbox/$box.log" 2>/dev/null)
-  rm -f /tmp/sdbox-up.$$
-  skip "sdbox cannot boot a box here: $msg"
-fi
-rm -f /tmp/sdbox-up.$$
-state=$(timeout 10 "$SDBOX" run "$box" systemctl is-system-running 2>/dev/null)
-[[ $state == running || $state == degraded ]] || skip "the box's systemd is '$state'"
-booted=1
-ok "box $box up (systemd $state)"
-
-# Runs a bash snippet in the box, bounded.
-bx() { timeout "${T:-60}" "$SDBOX" run "$box" bash -c "$1" 9>&-; }
-# wait_until SECONDS WHAT SNIPPET: polls SNIPPET in the box until it succeeds.
-wait_until() {
-  local end=$((SECONDS + $1))
-  while ((SECONDS < end)); do
-    T=10 bx "$3" >/dev/null 2>&1 && return 0
-    sleep 0.3
-  done
-  bad "timed out after $1 s waiting for: $2"; return 1
-}
-show() { T=10 bx "systemctl show -p $1 --value ${2:-nacos-tokend.service}"; }
-logins() { T=10 bx 'curl -s --max-time 5 http://127.0.0.1:$(cat /srv/fake/cport)/_fake/stats' |
-           sed -n 's/.*"logins":\([0-9]*\).*/\1/p'; }
 fault() { T=10 bx "curl -sf --max-time 5 -X POST \"http://127.0.0.1:\$(cat /srv/fake/cport)/_fake/fault?mode=$1\"" >/dev/null ||
             bad "fake-nacos: cannot set fault $1"; }
 as() { local u=$1; shift; T=30 bx "runuser -u $u -- $*"; }

@@ -13,25 +13,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 build=${1:-$src/build}
 [[ -d $build ]] && build=$(cd "$build" && pwd)
-default_sdbox=$src/../shared/tools/sdbox
-[[ -x $default_sdbox ]] || default_sdbox=/work/shared/tools/sdbox
-SDBOX=${SDBOX:-$default_sdbox}
 old_rev=${NACOS_TOKEND_OLD_REV:-98ca1dc}   # 0.1.0; move on when a release is cut
 box=tokend-up-$$
 password='s3cret-Pass+word'
+. "$here/box-lib.sh"
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok:   $*"; }
-skip() { echo "SKIP: $*"; exit 77; }
-die() { echo "FAIL: $*"; exit 1; }
-
-[[ $(id -u) -eq 0 ]] || skip "sdbox needs root"
-[[ -x $SDBOX ]] || skip "no sdbox at $SDBOX"
-for t in unshare nsenter pivot_root timeout flock git; do
-  command -v $t >/dev/null || skip "$t not found"
-done
-[[ -x /lib/systemd/systemd ]] || skip "no /lib/systemd/systemd to boot"
+box_preflight git
 if dpkg-query -W -f='${Status}' nacos-tokend 2>/dev/null | grep -q 'installed\|config-files'; then
   skip "nacos-tokend is installed on this host, so it would be in the box before the install"
 fi
@@ -62,37 +49,8 @@ dpkg --compare-versions "$vnew" gt "$vold" && ok "upgrade $vold ($old_rev) -> $v
   die "the new version $vnew is not greater than $vold"
 
 # --- the box ---
-teardown() {
-  if [[ -n ${booted:-} ]]; then
-    timeout 30 "$SDBOX" run "$box" systemctl stop nacos-tokend.socket nacos-tokend.service \
-      fake-nacos.service >/dev/null 2>&1 || true
-  fi
-  "$SDBOX" down "$box" >/dev/null 2>&1 || true
-  rm -f "/var/tmp/sdbox/$box.enter.sh" "/var/tmp/sdbox/$box.log"
-}
-trap teardown EXIT
-trap 'exit 1' INT TERM HUP PIPE
-# Boxes share the host's cgroup tree: one nacos-tokend.service box at a time (as in-box.sh).
-mkdir -p /var/tmp/sdbox
-exec 9>/var/tmp/sdbox/nacos-tokend-in-box.lock
-flock -w 600 9 || skip "another box run holds /var/tmp/sdbox/nacos-tokend-in-box.lock"
-timeout 60 "$SDBOX" up "$box" >/dev/null 2>&1 9>&- || skip "sdbox cannot boot a box here"
-state=$(timeout 10 "$SDBOX" run "$box" systemctl is-system-running 2>/dev/null)
-[[ $state == running || $state == degraded ]] || skip "the box's systemd is '$state'"
-booted=1
+box_up
 
-bx() { timeout "${T:-60}" "$SDBOX" run "$box" bash -c "$1" 9>&-; }
-wait_until() {
-  local end=$((SECONDS + $1))
-  while ((SECONDS < end)); do
-    T=10 bx "$3" >/dev/null 2>&1 && return 0
-    sleep 0.3
-  done
-  bad "timed out after $1 s waiting for: $2"; return 1
-}
-show() { T=10 bx "systemctl show -p $1 --value nacos-tokend.service"; }
-logins() { T=10 bx 'curl -s --max-time 5 http://127.0.0.1:$(cat /srv/fake/cport)/_fake/stats' |
-           sed -n 's/.*"logins":\([0-9]*\).*/\1/p'; }
 # What the package may touch, before and after: path, type, mode, owner, and a digest of files
 # under /etc (where a maintainer script could change one in place). Volatile state is left out.
 snapshot() {
