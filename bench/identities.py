@@ -12,15 +12,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+from bench_harness import DEFAULT_BUILD, load_harness, rss_kib
 
 
 def threads(pid):
@@ -56,14 +48,11 @@ def measure(harness, nacos, workdir, count, seconds):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
+    p.add_argument("--build", default=DEFAULT_BUILD)
     p.add_argument("--identities", type=int, default=20)
     p.add_argument("--seconds", type=float, default=5)
     a = p.parse_args()
-    os.environ.setdefault("TOKEND", os.path.join(a.build, "src", "nacos-tokend"))
-    os.environ.setdefault("FAKE_NACOS", os.path.join(a.build, "tests", "fake_nacos", "fake-nacos"))
-    sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
-    import harness  # noqa: E402 (needs the environment above)
+    harness = load_harness(a.build)
 
     with tempfile.TemporaryDirectory(prefix="tokend-bench-ids-") as workdir:
         harness.write_secret(os.path.join(workdir, "password"), harness.PASSWORD)

@@ -1,0 +1,27 @@
+"""What the Python benches share: the e2e harness (tests/e2e/harness.py) pointed at a build
+tree, and a process's resident memory."""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_BUILD = os.path.join(HERE, "..", "build")
+
+
+def load_harness(build: str):
+    """The e2e harness module, using the binaries of `build` unless TOKEND / FAKE_NACOS say
+    otherwise (it reads them when imported)."""
+    os.environ.setdefault("TOKEND", os.path.join(build, "src", "nacos-tokend"))
+    os.environ.setdefault("FAKE_NACOS", os.path.join(build, "tests", "fake_nacos", "fake-nacos"))
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+    import harness
+    return harness
+
+
+def rss_kib(pid: int) -> int:
+    """VmRSS of `pid` in KiB (0 if /proc does not say)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
