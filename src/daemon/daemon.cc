@@ -99,9 +99,10 @@ Status Daemon::Init(bool with_socket) {
   return Status::Ok();
 }
 
-// Read by the socket's threads: proxies_ does not change after Init.
+// Read by the socket's threads.
 std::string Daemon::ProxyMetrics() const {
   std::vector<std::pair<std::string, ProxyCounts>> counts;
+  std::lock_guard lock(proxies_mu_);
   for (const auto& p : proxies_) counts.emplace_back(p->config().identity, p->counts());
   return RenderProxyMetrics(counts);
 }
@@ -191,7 +192,6 @@ void Daemon::Reload(MonoTime now) {
   std::vector<std::string> problems;
   PreparedConfig next = PrepareConfig(source_, &prepared_, clock_, &problems);
   const Config& old = prepared_.config;
-  const std::vector<ProxyConfig> old_proxies = old.proxies;
   // A new socket path is bound before anything is committed, so that a
   // failure leaves everything as it was.
   bool socket_changed = problems.empty() && next.config.socket != old.socket;
@@ -206,6 +206,23 @@ void Daemon::Reload(MonoTime now) {
       fresh_socket = std::move(*server);
     else
       problems.push_back(server.error());
+  }
+  // New [proxy] sections are bound now too, for the same reason; the
+  // identity's board is set once its keeper exists (SetTarget below).
+  std::vector<std::unique_ptr<ProxyServer>> fresh_proxies;
+  for (const ProxyConfig& pc :
+       problems.empty() ? next.config.proxies : std::vector<ProxyConfig>{}) {
+    if (FindProxy(pc.section)) continue;
+    ProxyTarget target;
+    target.identity = pc.identity;
+    if (const IdentityConfig* c = next.config.Find(pc.identity)) target.nacos = c->nacos;
+    auto proxy = ProxyServer::Create(
+        pc, std::move(target), clock_,
+        [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+    if (proxy)
+      fresh_proxies.push_back(std::move(*proxy));
+    else
+      problems.push_back(proxy.error());
   }
   if (!problems.empty()) {
     for (const auto& p : problems) LogError("reload: " + p);
@@ -277,11 +294,7 @@ void Daemon::Reload(MonoTime now) {
     }
   }
   if (socket_) socket_->SetIdentities(Served());
-  for (auto& p : proxies_) {
-    if (Find(p->config().identity)) p->SetTarget(TargetOf(p->config().identity));
-  }
-  if (prepared_.config.proxies != old_proxies)
-    LogWarning("reload: the [proxy] sections changed; they take effect at the next restart");
+  ReloadProxies(std::move(fresh_proxies));
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -294,6 +307,64 @@ void Daemon::Reload(MonoTime now) {
     what += "; logging in again with new credentials or servers for " + list(changed);
   LogInfo("configuration reloaded" + what);
   if (ready_sent_) notifier_.Ready();
+}
+
+ProxyServer* Daemon::FindProxy(const std::string& section) const {
+  for (const auto& p : proxies_) {
+    if (p->config().section == section) return p.get();
+  }
+  return nullptr;
+}
+
+// After a reload's commit: sections gone are stopped, kept ones take their
+// new settings in place (a new path or listen address waits for a restart),
+// and `fresh` (bound before the commit) start.
+void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
+  std::vector<std::unique_ptr<ProxyServer>> gone;
+  {
+    std::lock_guard lock(proxies_mu_);
+    for (auto it = proxies_.begin(); it != proxies_.end();) {
+      const ProxyConfig* next = nullptr;
+      for (const ProxyConfig& pc : prepared_.config.proxies) {
+        if (pc.section == (*it)->config().section) next = &pc;
+      }
+      if (next) {
+        ++it;
+        continue;
+      }
+      gone.push_back(std::move(*it));
+      it = proxies_.erase(it);
+    }
+  }
+  for (auto& p : gone) {
+    p->Stop();
+    LogInfo("proxy for identity " + p->config().identity + " stopped (its section was removed)");
+  }
+  for (const ProxyConfig& pc : prepared_.config.proxies) {
+    ProxyServer* p = FindProxy(pc.section);
+    if (!p) continue;
+    ProxyConfig in_place = pc;
+    const ProxyConfig bound = p->config();
+    if (pc.path != bound.path || pc.listen_text != bound.listen_text) {
+      LogWarning("reload: " + pc.section +
+                 ": a new path or listen address takes effect at the next restart; its other "
+                 "settings are applied");
+      in_place.path = bound.path;
+      in_place.listen_text = bound.listen_text;
+      in_place.listen = bound.listen;
+    }
+    if (Status s = p->Reconfigure(in_place); !s) LogError("reload: " + s.error());
+  }
+  for (auto& p : fresh) p->SetTarget(TargetOf(p->config().identity));  // its board, before Start
+  for (auto& p : proxies_) {
+    if (Find(p->config().identity)) p->SetTarget(TargetOf(p->config().identity));
+  }
+  for (auto& p : fresh) {
+    p->Start();
+    LogInfo("proxy for identity " + p->config().identity + " on " + p->description());
+  }
+  std::lock_guard lock(proxies_mu_);
+  for (auto& p : fresh) proxies_.push_back(std::move(p));
 }
 
 void Daemon::HandleSignal(int signo, MonoTime now, bool* stop) {

@@ -63,6 +63,8 @@ class Daemon final : private TokenObserver {
   void SetLogPrefixes();
   void SetLogPrefix(Identity& id, bool several);
   ProxyTarget TargetOf(const std::string& identity) const;
+  ProxyServer* FindProxy(const std::string& section) const;
+  void ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh);
   std::string ProxyMetrics() const;
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);
@@ -82,7 +84,10 @@ class Daemon final : private TokenObserver {
   ConfigSource source_;
   std::vector<std::unique_ptr<Identity>> identities_;
   std::unique_ptr<SocketServer> socket_;
-  std::vector<std::unique_ptr<ProxyServer>> proxies_;  // one per [proxy] / [proxy:NAME]
+  // One per [proxy] / [proxy:NAME]. Changed by the loop (reloads); read by the
+  // socket's threads for /metrics under proxies_mu_.
+  std::vector<std::unique_ptr<ProxyServer>> proxies_;
+  mutable std::mutex proxies_mu_;
   Notifier notifier_;
   Wakeup wakeup_;
   bool ready_sent_ = false;

@@ -71,6 +71,7 @@ struct Session {
   int cfd = -1;
   bool dead = false;
   PeerIdentity peer;
+  uint64_t access_checked = 0;  // the settings generation its caller was last allowed under
   std::string cin, cout;
   size_t cout_off = 0;
   bool client_eof = false;
@@ -176,6 +177,10 @@ struct ProxyServer::Impl {
   std::unique_ptr<UpstreamResolver> resolver;  // host names, looked up off the event loops
 
   mutable std::mutex mu;
+  // `config` is the section as created: its name, identity, path and listen
+  // address never change. What a reload may change in place is `settings`.
+  std::shared_ptr<const ProxyConfig> settings;       // guarded by mu
+  std::atomic<uint64_t> settings_generation{1};      // bumped by each Reconfigure
   std::shared_ptr<const ProxyTarget> target;         // guarded by mu
   std::array<std::atomic<uint64_t>, 600> by_code{};  // requests by status code
   std::atomic<uint64_t> relogins{0};
@@ -195,6 +200,18 @@ struct ProxyServer::Impl {
   std::shared_ptr<const ProxyTarget> Target() const {
     std::lock_guard lock(mu);
     return target;
+  }
+  std::shared_ptr<const ProxyConfig> Settings() const {
+    std::lock_guard lock(mu);
+    return settings;
+  }
+  /// Whether the caller of `s` may still use the proxy (checked again after a reload).
+  bool StillAllowed(Session& s) {
+    uint64_t generation = settings_generation.load();
+    if (s.access_checked == generation) return true;
+    if (!PeerAllowed(Settings()->access, s.peer)) return false;
+    s.access_checked = generation;
+    return true;
   }
   void Count(int code) {
     if (code >= 0 && code < static_cast<int>(by_code.size()))
@@ -252,6 +269,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
   impl->clock = clock;
   impl->request_refresh = std::move(request_refresh);
   impl->target = std::make_shared<const ProxyTarget>(std::move(target));
+  impl->settings = std::make_shared<const ProxyConfig>(config);
   impl->resolver = std::make_unique<UpstreamResolver>(clock, [p = impl.get()] { p->WakeAll(); });
   if (!config.path.empty()) {
     SocketConfig sc;
@@ -333,6 +351,32 @@ Status ProxyServer::AddTls(ProxyTarget* target) {
   return Status::Ok();
 }
 
+Status ProxyServer::Reconfigure(const ProxyConfig& config) {
+  const ProxyConfig& fixed = impl_->config;
+  if (config.section != fixed.section || config.path != fixed.path ||
+      config.listen_text != fixed.listen_text) {
+    return Error{fixed.section + ": a new path or listen address needs a restart"};
+  }
+  {
+    // The allow lists first: a mode or group that cannot be applied must not keep the old ones.
+    std::lock_guard lock(impl_->mu);
+    impl_->settings = std::make_shared<const ProxyConfig>(config);
+  }
+  impl_->settings_generation.fetch_add(1);
+  if (config.path.empty()) return Status::Ok();
+  SocketConfig sc;
+  sc.path = config.path;
+  sc.mode = config.mode;
+  sc.group = config.group;
+  sc.gid = config.gid;
+  if (Status applied = impl_->listener.Apply(sc); !applied) {
+    std::string e = applied.error();
+    if (e.starts_with("socket.")) e = fixed.section + "." + e.substr(7);
+    return Error{e};
+  }
+  return Status::Ok();
+}
+
 void ProxyServer::SetTarget(ProxyTarget target) {
   if (Status s = AddTls(&target); !s) {
     LogError(impl_->config.section + ": " + s.error() + "; the proxy keeps its previous servers");
@@ -352,7 +396,7 @@ void ProxyServer::OnLoginFinished(const std::string& identity, const LoginOutcom
   impl_->WakeAll();
 }
 
-const ProxyConfig& ProxyServer::config() const { return impl_->config; }
+ProxyConfig ProxyServer::config() const { return *impl_->Settings(); }
 
 std::string ProxyServer::description() const {
   const ProxyConfig& c = impl_->config;
@@ -440,7 +484,7 @@ void ProxyServer::Impl::Accept(Worker& w, int listen_fd) {
     // whose owner the kernel does not report is refused.
     auto peer = tcp ? TcpPeer(fd) : UnixPeer(fd);
     if (peer) s.peer = *peer;
-    if (!peer || !PeerAllowed(config.access, s.peer)) {
+    if (!peer || !StillAllowed(s)) {
       LogRefusal(!peer ? std::string("the owner of its TCP socket cannot be found")
                        : "uid " + std::to_string(s.peer.uid) + " gid " +
                              std::to_string(s.peer.gid) + " is not in " + config.section +
@@ -652,6 +696,12 @@ void ProxyServer::Impl::BufferBody(Session& s) {
 
 void ProxyServer::Impl::StartRequest(Worker& w, Session& s) {
   MonoTime now = clock->Now();
+  if (!StillAllowed(s)) {  // a reload took the caller's rights away
+    LogRefusal("uid " + std::to_string(s.peer.uid) + " is no longer in " + config.section +
+               ".allow_users / " + config.section + ".allow_groups");
+    s.close_after = true;
+    return Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
+  }
   s.body.clear();
   s.form.clear();
   s.replayable = s.request_done = s.replayed = s.stale_retried = false;
@@ -667,7 +717,7 @@ void ProxyServer::Impl::StartRequest(Worker& w, Session& s) {
       now + (IsLongPoll(r, &poll_ms)
                  ? std::chrono::duration_cast<MonoDuration>(std::chrono::milliseconds(poll_ms)) +
                        kLongPollGrace
-                 : std::chrono::duration_cast<MonoDuration>(config.timeout));
+                 : std::chrono::duration_cast<MonoDuration>(Settings()->timeout));
   s.deadline = s.exchange_deadline;
   if (r.framing == BodyFraming::kLength && r.content_length > kProxyMaxBody) {
     s.close_after = true;

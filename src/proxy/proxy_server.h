@@ -56,11 +56,17 @@ class ProxyServer final : public TokenObserver {
 
   /// New servers or TLS settings of the identity (a reload). Thread-safe.
   void SetTarget(ProxyTarget target);
+  /// A reload's new settings of this section, applied in place: allow lists
+  /// (a caller no longer allowed gets 403 at its next request), timeout, the
+  /// socket file's mode and group. The path and the listen address are bound
+  /// at creation: an error says a change of them needs a restart.
+  Status Reconfigure(const ProxyConfig& config);
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
   void OnLoginFinished(const std::string& identity, const LoginOutcome& outcome) override;
 
-  const ProxyConfig& config() const;
+  /// The settings in force (a copy: a reload may replace them).
+  ProxyConfig config() const;
   std::string description() const;
   ProxyCounts counts() const;
 

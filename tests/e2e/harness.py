@@ -18,6 +18,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -123,6 +124,49 @@ def request_as(uid: int, gid: int, socket_path: str, target: str = "/v1/token",
     if not code.isdigit():
         raise AssertionError(f"curl as uid {uid} failed: {out.stderr}")
     return int(code), body
+
+
+_KEEP_ALIVE_SCRIPT = r"""
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+for i, path in enumerate(sys.argv[2:]):
+    if i:
+        sys.stdin.readline()
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    status = f.readline().split()[1].decode()
+    length = 0
+    while (line := f.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    print(status, f.read(length).decode().strip(), flush=True)
+"""
+
+
+class KeepAliveClient:
+    """GET requests on one keep-alive connection to a Unix socket, as another user (uid and gid
+    `uid`, no supplementary groups): the first at once, each next one when next() is called.
+    answer()/next() return "STATUS BODY"."""
+
+    def __init__(self, uid: int, socket_path: str, *paths: str):
+        self.process = subprocess.Popen(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
+             "-c", _KEEP_ALIVE_SCRIPT, socket_path, *paths],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def answer(self) -> str:
+        return self.process.stdout.readline()
+
+    def next(self) -> str:
+        self.process.stdin.write("next\n")
+        self.process.stdin.flush()
+        return self.answer()
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.communicate()
 
 
 def run_cli(args: list[str], timeout: float = 30.0, **kwargs) -> subprocess.CompletedProcess:

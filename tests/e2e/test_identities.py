@@ -9,34 +9,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import unittest
 
-from harness import (NOBODY, PASSWORD, TOKEND, TokendTestCase, main, request_as, read_file,
-                     run_cli, state_path_of, wait_until, write_secret)
-
-
-# As another user: GET /v1/health on a keep-alive connection, then, after a line on stdin,
-# GET /v1/token on the same connection; prints "STATUS BODY" for each.
-KEEP_ALIVE_CLIENT = r"""
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-f = s.makefile("rb")
-def ask(path):
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-    status = f.readline().split()[1].decode()
-    length = 0
-    while (line := f.readline()) not in (b"\r\n", b""):
-        name, _, value = line.decode().partition(":")
-        if name.lower() == "content-length":
-            length = int(value)
-    print(status, f.read(length).decode().strip(), flush=True)
-ask("/v1/health")
-sys.stdin.readline()
-ask("/v1/token")
-"""
+from harness import (NOBODY, PASSWORD, TOKEND, KeepAliveClient, TokendTestCase, main, request_as,
+                     read_file, run_cli, state_path_of, wait_until, write_secret)
 
 
 def reap(process: subprocess.Popen) -> None:
@@ -321,12 +298,9 @@ class IdentitiesTest(TokendTestCase):
              "http://localhost/v1/token?wait=60s&after=1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(reap, poll)
-        client = subprocess.Popen(
-            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-             sys.executable, "-c", KEEP_ALIVE_CLIENT, d.socket_path],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(reap, client)
-        self.assertEqual(client.stdout.readline().split()[0], "200", "first request, allowed")
+        client = KeepAliveClient(NOBODY, d.socket_path, "/v1/health", "/v1/token")
+        self.addCleanup(client.close)
+        self.assertEqual(client.answer().split()[0], "200", "first request, allowed")
         time.sleep(0.5)  # the long poll is held by now
         self.assertIsNone(poll.poll(), "the long poll is held until the token changes")
 
@@ -338,12 +312,10 @@ class IdentitiesTest(TokendTestCase):
         body, _, code = out.rpartition("\n")
         self.assertEqual(code, "403", out)
         self.assertNotIn(token, body)
-        client.stdin.write("next\n")
-        client.stdin.flush()
-        answer = client.stdout.readline()
+        answer = client.next()
         self.assertTrue(answer.startswith("403 "), answer)
         self.assertNotIn(token, answer)
-        self.assertEqual(client.wait(timeout=5), 0)
+        self.assertEqual(client.process.wait(timeout=5), 0)
         self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path)[0], 403)
         self.assertEqual(d.request()[2], token, "root still may")
         self.assertEqual(nacos.stats()["logins"], 1)

@@ -9,6 +9,7 @@ import signal
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,7 +19,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_nacos import V1_CONFIGS, V1_LISTENER, listening_configs, token_fingerprint  # noqa: E402
-from harness import NOBODY, TokendTestCase, UnixHTTPConnection, main, wait_until  # noqa: E402
+from harness import (NOBODY, KeepAliveClient, TokendTestCase, UnixHTTPConnection, main,  # noqa: E402
+                     wait_until)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -455,6 +457,77 @@ class IdentitiesTest(ProxyTestCase):
         self.assertEqual(self.get("probe")[0], 200)
         self.assertEqual(sum(a.config_stats()["requests"].values()), before)
         self.assertGreaterEqual(sum(b.config_stats()["requests"].values()), 1)
+
+
+class ProxyReloadTest(ProxyTestCase):
+    def write_ini(self, proxy: dict | None) -> None:
+        with open(self.ini, "w") as f:
+            f.write(f"[nacos]\nservers = {self.nacos.server_entry}\n")
+            if proxy is not None:
+                f.write("[proxy]\n" + "".join(f"{k} = {v}\n" for k, v in proxy.items()))
+
+    def reload(self, expect: str) -> None:
+        """HUP, then waits for one more log line matching `expect` than there was before."""
+        seen = len(re.findall(expect, self.d.log()))
+        self.d.signal(signal.SIGHUP)
+        self.d.wait_log(expect, count=seen + 1)
+
+    def as_nobody(self, path: str) -> str:
+        client = KeepAliveClient(NOBODY, path, f"/nacos{V1_CONFIGS}?dataId=probe")
+        try:
+            return client.answer().split()[0]
+        finally:
+            client.close()
+
+    def test_a_reload_adds_narrows_and_removes_the_proxy(self):
+        self.nacos = self.fake_nacos(long_poll_min_ms=0)
+        self.ini = os.path.join(self.dir, "tokend.ini")
+        self.proxy_path = os.path.join(self.dir, "run", "nacos.sock")
+        self.write_ini(None)
+        d = self.d = self.daemon([self.nacos.server_entry], start=False, config_file=self.ini)
+        del d.defines["nacos.servers"]  # from the file
+        d.start()
+        d.wait_token()
+        os.chmod(self.dir, 0o711)
+        os.chmod(os.path.dirname(self.proxy_path), 0o755)
+        self.assertFalse(os.path.exists(self.proxy_path))
+
+        # A new section that cannot be bound fails the whole reload and changes nothing.
+        elsewhere = os.path.join(self.dir, "no-such-dir", "nacos.sock")
+        self.write_ini({"path": elsewhere})
+        self.reload("reload failed; the previous configuration stays in force")
+        self.assertEqual(self.d.request()[0], 200)
+
+        # Added by a reload: bound and serving, root and nobody allowed.
+        open_to_nobody = {"path": self.proxy_path, "mode": "0666", "allow_users": f"0, {NOBODY}"}
+        self.write_ini(open_to_nobody)
+        self.reload("proxy for identity default on " + self.proxy_path)
+        self.assertEqual(self.get("probe")[0], 200)
+        self.assertEqual(self.as_nobody(self.proxy_path), "200")
+        held = KeepAliveClient(NOBODY, self.proxy_path, f"/nacos{V1_CONFIGS}?dataId=probe",
+                               f"/nacos{V1_CONFIGS}?dataId=probe")
+        self.addCleanup(held.close)
+        self.assertEqual(held.answer().split()[0], "200")
+
+        # Narrowed: nobody is refused, on a new connection and on the one it kept open.
+        self.write_ini({**open_to_nobody, "allow_users": "0"})
+        self.reload("configuration reloaded")
+        self.assertEqual(self.as_nobody(self.proxy_path), "403")
+        self.assertEqual(held.next().split()[0], "403")
+        self.assertEqual(self.get("probe")[0], 200, "root still may")
+
+        # A new path waits for a restart; the rest of the section is applied.
+        moved = os.path.join(self.dir, "run", "moved.sock")
+        self.write_ini({**open_to_nobody, "path": moved})
+        self.reload(r"reload: proxy: a new path or listen address takes effect at the next restart")
+        self.assertFalse(os.path.exists(moved))
+        self.assertEqual(self.as_nobody(self.proxy_path), "200", "allow_users applied")
+
+        # Removed: stopped, its socket file gone.
+        self.write_ini(None)
+        self.reload("proxy for identity default stopped")
+        wait_until(lambda: not os.path.exists(self.proxy_path), what="the proxy socket removed")
+        self.assertEqual(self.d.request()[0], 200, "the token socket is unaffected")
 
 
 class HealingTest(ProxyTestCase):
