@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/duration.h"
+#include "base/http_head.h"
 #include "config/config.h"
 #include "config/ini.h"
 #include "login/jwt.h"
@@ -12,7 +13,6 @@
 #include "login/oidc_answer.h"
 #include "proxy/body_framer.h"
 #include "proxy/forward_head.h"
-#include "base/http_head.h"
 #include "proxy/identity_params.h"
 #include "proxy/token_rejection.h"
 #include "serve/http_request.h"
