@@ -21,6 +21,12 @@ std::optional<PeerIdentity> UnixPeer(int fd) {
   return p;
 }
 
+bool NeedsGroups(const AccessConfig& policy, const PeerIdentity& peer) {
+  if (peer.groups_known || peer.uid == 0 || policy.allow_gids.empty()) return false;
+  return std::find(policy.allow_uids.begin(), policy.allow_uids.end(), peer.uid) ==
+         policy.allow_uids.end();
+}
+
 bool PeerAllowed(const AccessConfig& policy, const PeerIdentity& peer) {
   if (peer.uid == 0) return true;
   if (policy.allow_uids.empty() && policy.allow_gids.empty()) return true;

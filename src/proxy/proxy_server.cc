@@ -29,6 +29,7 @@
 #include "proxy/upstream_connect.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/upstream_resolver.h"
+#include "proxy/user_groups.h"
 #include "serve/unix_listener.h"
 
 namespace tokend {
@@ -72,6 +73,7 @@ struct Session {
   bool dead = false;
   PeerIdentity peer;
   uint64_t access_checked = 0;  // the settings generation its caller was last allowed under
+  bool authorizing = false;     // waiting for the caller's groups (until `deadline`)
   std::string cin, cout;
   size_t cout_off = 0;
   bool client_eof = false;
@@ -163,6 +165,8 @@ bool IsForm(const RequestHead& r) {
 
 }  // namespace
 
+using GroupLookups = BackgroundLookups<uid_t, UserGroups>;
+
 struct ProxyServer::Impl {
   ProxyConfig config;
   const Clock* clock = nullptr;
@@ -175,6 +179,8 @@ struct ProxyServer::Impl {
   std::atomic<uint64_t> outcomes{0};  // logins finished for the identity, counted
 
   std::unique_ptr<UpstreamResolver> resolver;  // host names, looked up off the event loops
+  // TCP callers' groups from the user database, likewise.
+  std::unique_ptr<GroupLookups> user_groups;
 
   mutable std::mutex mu;
   // `config` is the section as created: its name, identity, path and listen
@@ -205,11 +211,21 @@ struct ProxyServer::Impl {
     std::lock_guard lock(mu);
     return settings;
   }
-  /// Whether the caller of `s` may still use the proxy (checked again after a reload).
+  /// Whether the caller of `s` may (still: after a reload) use the proxy. Groups
+  /// that are needed and not yet looked up count as none (Authorize waits for them).
   bool StillAllowed(Session& s) {
     uint64_t generation = settings_generation.load();
     if (s.access_checked == generation) return true;
-    if (!PeerAllowed(Settings()->access, s.peer)) return false;
+    auto settings = Settings();
+    if (NeedsGroups(settings->access, s.peer)) {
+      auto found = user_groups->Get(s.peer.uid);
+      if (found.state == GroupLookups::State::kReady) {
+        s.peer.gid = found.value.gid;
+        s.peer.groups = std::move(found.value.groups);
+        s.peer.groups_known = true;
+      }
+    }
+    if (!PeerAllowed(settings->access, s.peer)) return false;
     s.access_checked = generation;
     return true;
   }
@@ -226,6 +242,7 @@ struct ProxyServer::Impl {
 
   void Run(Worker& w);
   void Accept(Worker& w, int listen_fd);
+  void Authorize(Worker& w, Session& s);
   void OnEvent(Worker& w, Session& s, int fd, uint32_t events);
   void ClientRead(Worker& w, Session& s);
   void Advance(Worker& w, Session& s);
@@ -271,6 +288,10 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
   impl->target = std::make_shared<const ProxyTarget>(std::move(target));
   impl->settings = std::make_shared<const ProxyConfig>(config);
   impl->resolver = std::make_unique<UpstreamResolver>(clock, [p = impl.get()] { p->WakeAll(); });
+  impl->user_groups = std::make_unique<GroupLookups>(
+      clock,
+      LookupTiming{std::chrono::seconds(30), std::chrono::seconds(1), std::chrono::minutes(10)},
+      LookupUserGroups, [p = impl.get()] { p->WakeAll(); });
   if (!config.path.empty()) {
     SocketConfig sc;
     sc.path = config.path;
@@ -318,12 +339,14 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
 
 void ProxyServer::Start() {
   impl_->resolver->Start();
+  impl_->user_groups->Start();
   for (auto& w : impl_->workers) w.thread = std::thread([this, &w] { impl_->Run(w); });
 }
 
 void ProxyServer::Stop() {
   if (impl_->stopping.exchange(true)) return;
   impl_->resolver->Stop();
+  impl_->user_groups->Stop();
   impl_->WakeAll();
   for (auto& w : impl_->workers) {
     if (w.thread.joinable()) w.thread.join();
@@ -433,7 +456,8 @@ void ProxyServer::Impl::Run(Worker& w) {
         (void)!::read(w.wake, &v, sizeof v);
         for (auto& [sid, s] : w.sessions) {
           if (!s.dead && s.phase == Phase::kHealing) CheckHealing(w, s);
-          if (!s.dead && s.resolving) Connect(w, s);  // the resolver answered (maybe)
+          if (!s.dead && s.resolving) Connect(w, s);      // the resolver answered (maybe)
+          if (!s.dead && s.authorizing) Authorize(w, s);  // likewise the user database
         }
       } else if (auto it = w.sessions.find(id); it != w.sessions.end() && !it->second.dead) {
         OnEvent(w, it->second, fd, events[i].events);
@@ -482,19 +506,41 @@ void ProxyServer::Impl::Accept(Worker& w, int listen_fd) {
     }
     // Decided before a byte of the caller's is read; on TCP a connection
     // whose owner the kernel does not report is refused.
-    auto peer = tcp ? TcpPeer(fd) : UnixPeer(fd);
-    if (peer) s.peer = *peer;
-    if (!peer || !StillAllowed(s)) {
-      LogRefusal(!peer ? std::string("the owner of its TCP socket cannot be found")
-                       : "uid " + std::to_string(s.peer.uid) + " gid " +
-                             std::to_string(s.peer.gid) + " is not in " + config.section +
-                             ".allow_users / " + config.section + ".allow_groups");
+    std::optional<PeerIdentity> peer;
+    if (!tcp) {
+      peer = UnixPeer(fd);
+    } else if (auto owner = TcpPeerOwner(fd)) {
+      peer = PeerIdentity{*owner, static_cast<gid_t>(-1), {}, false};
+    }
+    if (!peer) {
+      LogRefusal("the owner of its TCP socket cannot be found");
       s.close_after = true;
       Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
       continue;
     }
-    ClientRead(w, s);
+    s.peer = *peer;
+    Authorize(w, s);
   }
+}
+
+// Lets the caller in or refuses it. A TCP caller whose groups the allow lists
+// need waits for them (the user database is asked off the event loop; its
+// answer wakes the workers), at most until the head deadline.
+void ProxyServer::Impl::Authorize(Worker& w, Session& s) {
+  if (NeedsGroups(Settings()->access, s.peer) &&
+      user_groups->Get(s.peer.uid).state == GroupLookups::State::kPending) {
+    s.authorizing = true;
+    return;
+  }
+  s.authorizing = false;
+  if (!StillAllowed(s)) {
+    LogRefusal("uid " + std::to_string(s.peer.uid) + " gid " + std::to_string(s.peer.gid) +
+               " is not in " + config.section + ".allow_users / " + config.section +
+               ".allow_groups");
+    s.close_after = true;
+    return Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
+  }
+  ClientRead(w, s);
 }
 
 void ProxyServer::Impl::OnEvent(Worker& w, Session& s, int fd, uint32_t events) {
@@ -1250,6 +1296,14 @@ void ProxyServer::Impl::Sweep(Worker& w) {
     if (s.dead) continue;
     if (s.connecting && s.connect_deadline <= now) {
       ConnectFailed(w, s, "connect timed out");
+      continue;
+    }
+    if (s.authorizing && s.deadline <= now) {
+      s.authorizing = false;
+      LogRefusal("uid " + std::to_string(s.peer.uid) +
+                 ": the user database did not tell its groups in time");
+      s.close_after = true;
+      Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
       continue;
     }
     if (s.resolving && s.connect_deadline <= now) {

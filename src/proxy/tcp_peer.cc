@@ -1,13 +1,11 @@
 #include "proxy/tcp_peer.h"
 
 #include <arpa/inet.h>
-#include <grp.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -90,27 +88,6 @@ Result<uid_t> TcpPeerOwner(int fd) {
     return static_cast<uid_t>(m->idiag_uid);
   }
   return Error{"no socket owner in the sock_diag answer"};
-}
-
-std::optional<PeerIdentity> TcpPeer(int fd) {
-  auto owner = TcpPeerOwner(fd);
-  if (!owner) return std::nullopt;
-  PeerIdentity p;
-  p.uid = *owner;
-  passwd pw, *found = nullptr;
-  std::vector<char> buf(16384);
-  if (getpwuid_r(p.uid, &pw, buf.data(), buf.size(), &found) == 0 && found) {
-    p.gid = found->pw_gid;
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<size_t>(count));
-    if (getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count) < 0) {
-      groups.resize(static_cast<size_t>(count));
-      getgrouplist(found->pw_name, found->pw_gid, groups.data(), &count);
-    }
-    groups.resize(static_cast<size_t>(std::max(count, 0)));
-    p.groups = std::move(groups);
-  }
-  return p;
 }
 
 }  // namespace tokend

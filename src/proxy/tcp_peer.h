@@ -15,9 +15,4 @@ namespace tokend {
 /// socket on loopback), or an error saying why it could not be found.
 Result<uid_t> TcpPeerOwner(int fd);
 
-/// The peer of an accepted loopback TCP connection: the owner from
-/// TcpPeerOwner, that uid's primary and supplementary groups from the user
-/// and group databases. nullopt: the owner cannot be found (refused).
-std::optional<PeerIdentity> TcpPeer(int fd);
-
 }  // namespace tokend

@@ -34,9 +34,6 @@ TEST_CASE("tcp peer: the kernel names the owner of the caller's socket") {
   auto owner = TcpPeerOwner(accepted);
   REQUIRE_MESSAGE(owner, owner.error());
   CHECK(*owner == getuid());
-  auto peer = TcpPeer(accepted);
-  REQUIRE(peer);
-  CHECK(peer->uid == getuid());
   ::close(accepted);
   ::close(client);
   ::close(listener);
@@ -46,7 +43,6 @@ TEST_CASE("tcp peer: no owner for what is not a TCP connection") {
   int pair[2];
   REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   CHECK(!TcpPeerOwner(pair[0]));
-  CHECK(!TcpPeer(pair[0]));
   ::close(pair[0]);
   ::close(pair[1]);
 }

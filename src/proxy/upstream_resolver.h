@@ -8,14 +8,12 @@
 
 #include <sys/socket.h>
 
-#include <condition_variable>
 #include <functional>
-#include <map>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
+#include "base/background_lookups.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
@@ -48,15 +46,12 @@ class UpstreamResolver {
   static constexpr MonoDuration kForget = std::chrono::minutes(10);
 
   /// `on_answer` runs on the resolver's thread after each round of lookups
-  /// that changed something (the proxy wakes its event loops with it).
+  /// (the proxy wakes its event loops with it).
   UpstreamResolver(
       const Clock* clock, std::function<void()> on_answer,
       ResolveFunction resolve = [](const std::string& h, uint16_t p) {
         return SystemResolve(h, p);
       });
-  ~UpstreamResolver();
-  UpstreamResolver(const UpstreamResolver&) = delete;
-  UpstreamResolver& operator=(const UpstreamResolver&) = delete;
 
   enum class State { kReady, kPending, kFailed };
   struct Answer {
@@ -73,31 +68,14 @@ class UpstreamResolver {
   void ConnectFailed(const ServerEndpoint& server);
 
   /// Starts the lookup thread (without it, RunDue does the lookups: tests).
-  void Start();
-  void Stop();
-  /// Looks up every name that is due; returns whether an answer changed.
-  bool RunDue();
+  void Start() { names_.Start(); }
+  void Stop() { names_.Stop(); }
+  /// Looks up every name that is due; returns whether there were any.
+  bool RunDue() { return names_.RunDue(); }
 
  private:
-  struct Entry {
-    std::vector<SocketAddress> addresses;  // the last successful answer
-    std::string error;                     // the last failure, when there are no addresses
-    MonoTime answered{MonoDuration(-1)};   // when the last lookup ended; before 0: never
-    MonoTime used;                         // when Lookup last asked
-    bool due = true;                       // to be looked up by the next round
-  };
   using Key = std::pair<std::string, uint16_t>;
-  bool AnyDue() const;  // under mu_
-  void Loop();
-
-  const Clock* clock_;
-  std::function<void()> on_answer_;
-  ResolveFunction resolve_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  std::map<Key, Entry> entries_;  // guarded by mu_
-  bool stopping_ = false;         // guarded by mu_
-  std::thread thread_;
+  BackgroundLookups<Key, std::vector<SocketAddress>> names_;
 };
 
 }  // namespace tokend
