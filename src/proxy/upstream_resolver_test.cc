@@ -3,15 +3,10 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <atomic>
-#include <chrono>
-#include <thread>
-
 #include "test_util.h"
 
 using namespace tokend;
 using namespace tokend::testing;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -78,40 +73,6 @@ TEST_CASE("upstream resolver: a number is answered at once, a name once looked u
   CHECK(dns.asked == 1);
 }
 
-TEST_CASE("upstream resolver: answers in use are refreshed, and kept while lookups fail") {
-  FakeClock clock;
-  FakeDns dns;
-  UpstreamResolver r(&clock, nullptr, dns.Function());
-  r.Lookup(Server("nacos.internal"));
-  r.RunDue();
-  clock.Advance(UpstreamResolver::kRefresh);
-  dns.answer = "10.0.0.2";
-  // The stale answer serves this request; the next round looks the name up again.
-  CHECK(Ip(r.Lookup(Server("nacos.internal")).addresses.front()) == "10.0.0.1");
-  CHECK(r.RunDue());
-  CHECK(Ip(r.Lookup(Server("nacos.internal")).addresses.front()) == "10.0.0.2");
-
-  // The name service fails: the server keeps its last address.
-  clock.Advance(UpstreamResolver::kRefresh);
-  dns.answer.clear();
-  r.Lookup(Server("nacos.internal"));
-  CHECK(r.RunDue());
-  auto kept = r.Lookup(Server("nacos.internal"));
-  CHECK(kept.state == UpstreamResolver::State::kReady);
-  CHECK(Ip(kept.addresses.front()) == "10.0.0.2");
-
-  // A failed connect asks again soon (at most once per kRetryFailed).
-  dns.answer = "10.0.0.3";
-  int asked = dns.asked;
-  r.ConnectFailed(Server("nacos.internal"));
-  CHECK_FALSE(r.RunDue());  // the last lookup was just now
-  clock.Advance(UpstreamResolver::kRetryFailed);
-  r.ConnectFailed(Server("nacos.internal"));
-  CHECK(r.RunDue());
-  CHECK(dns.asked == asked + 1);
-  CHECK(Ip(r.Lookup(Server("nacos.internal")).addresses.front()) == "10.0.0.3");
-}
-
 TEST_CASE("upstream resolver: a name that never resolved fails with the reason, then retries") {
   FakeClock clock;
   FakeDns dns;
@@ -130,35 +91,23 @@ TEST_CASE("upstream resolver: a name that never resolved fails with the reason, 
   CHECK(Ip(r.Lookup(Server("nacos.internal", 8848)).addresses.front()) == "10.0.0.9");
 }
 
-TEST_CASE("upstream resolver: names no longer asked for are forgotten") {
-  FakeClock clock;
-  FakeDns dns;
-  UpstreamResolver r(&clock, nullptr, dns.Function());
-  r.Lookup(Server("old.internal"));
-  r.RunDue();
-  clock.Advance(UpstreamResolver::kForget);
-  r.RunDue();  // drops it
-  CHECK(r.Lookup(Server("old.internal")).state == UpstreamResolver::State::kPending);
-}
-
-TEST_CASE("upstream resolver: its thread answers and calls back; Stop joins it") {
-  RealClock clock;
-  FakeDns dns;
-  std::atomic<int> answers{0};
-  UpstreamResolver r(
-      &clock, [&] { ++answers; }, dns.Function());
-  r.Start();
-  CHECK(r.Lookup(Server("nacos.internal")).state == UpstreamResolver::State::kPending);
-  for (int i = 0; i < 2000 && answers.load() == 0; ++i) std::this_thread::sleep_for(1ms);
-  CHECK(answers.load() == 1);
-  CHECK(r.Lookup(Server("nacos.internal")).state == UpstreamResolver::State::kReady);
-  r.Stop();
-}
-
 TEST_CASE("upstream resolver: the system resolver knows localhost and refuses nonsense") {
   auto local = SystemResolve("localhost", 8848);
   REQUIRE(local);
   CHECK_FALSE(local->empty());
   CHECK_FALSE(SystemResolve("nacos.internal", 8848, true));  // numbers only
   CHECK(SystemResolve("10.1.2.3", 8848, true));
+}
+
+TEST_CASE("upstream resolver: a failed connect looks the name up again, at most once a second") {
+  FakeClock clock;
+  FakeDns dns;
+  UpstreamResolver r(&clock, nullptr, dns.Function());
+  r.Lookup(Server("nacos.internal"));
+  r.RunDue();
+  dns.answer = "10.0.0.3";
+  clock.Advance(UpstreamResolver::kRetryFailed);
+  r.ConnectFailed(Server("nacos.internal"));
+  CHECK(r.RunDue());
+  CHECK(Ip(r.Lookup(Server("nacos.internal")).addresses.front()) == "10.0.0.3");
 }
