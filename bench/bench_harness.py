@@ -1,5 +1,5 @@
 """What the Python benches share: the e2e harness (tests/e2e/harness.py) pointed at a build
-tree, and a process's resident memory."""
+tree."""
 
 import os
 import sys
@@ -16,12 +16,3 @@ def load_harness(build: str):
     sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
     import harness
     return harness
-
-
-def rss_kib(pid: int) -> int:
-    """VmRSS of `pid` in KiB (0 if /proc does not say)."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from bench_harness import DEFAULT_BUILD, load_harness, rss_kib
+from bench_harness import DEFAULT_BUILD, load_harness
 
 
 def threads(pid):
@@ -41,7 +41,7 @@ def measure(harness, nacos, workdir, count, seconds):
         before = harness.context_switches(d.pid)
         time.sleep(seconds)
         woken = (harness.context_switches(d.pid) - before) / seconds
-        return rss_kib(d.pid), woken, threads(d.pid)
+        return harness.proc_status_kib(d.pid), woken, threads(d.pid)
     finally:
         d.stop()
 

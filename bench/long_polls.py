@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from bench_harness import DEFAULT_BUILD, load_harness, rss_kib
+from bench_harness import DEFAULT_BUILD, load_harness
 
 
 def main():
@@ -40,7 +40,7 @@ def main():
             d.wait_token()
             _, headers, _ = d.request(target="/v1/token")
             gen = headers["X-Token-Generation"]
-            idle_rss = rss_kib(d.pid)
+            idle_rss = harness.proc_status_kib(d.pid)
             request = (f"GET /v1/token?wait=10m&after={gen} HTTP/1.1\r\nHost: x\r\n\r\n").encode()
             sel = selectors.DefaultSelector()
             conns = []
@@ -53,7 +53,7 @@ def main():
                 conns.append(s)
             time.sleep(2)  # every request read and held
             early = sum(1 for _ in sel.select(timeout=0))
-            held_rss = rss_kib(d.pid)
+            held_rss = harness.proc_status_kib(d.pid)
             threads = len(os.listdir(f"/proc/{d.pid}/task"))
             before = harness.context_switches(d.pid)
             time.sleep(a.seconds)

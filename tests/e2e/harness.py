@@ -81,6 +81,15 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock.connect(self.unix_path)
 
 
+def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
+    """A memory figure of /proc/PID/status in KiB (VmRSS, VmHWM, ...); 0 if it is not there."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
 def context_switches(pid: int) -> int:
     """Every thread's voluntary and involuntary context switches: how often the process woke."""
     total = 0

@@ -4,15 +4,7 @@ what was wrong, keeps the good token, and is bounded in time and memory (issue 2
 import os
 import time
 
-from harness import TokendTestCase, main, wait_until
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
+from harness import TokendTestCase, main, proc_status_kib, wait_until
 
 
 class FaultTest(TokendTestCase):
@@ -79,11 +71,11 @@ class FaultTest(TokendTestCase):
 
     def test_huge_answer_is_refused_without_being_held(self):
         nacos, d, token = self.start_with_token()
-        before = rss_kib(d.pid)
+        before = proc_status_kib(d.pid, "VmHWM")
         nacos.fault("huge", count=1)
         self.force_login(d)
         d.wait_log(r"answer of 67108864 bytes refused \(limit 65536\)")
-        self.assertLess(rss_kib(d.pid) - before, 4096)
+        self.assertLess(proc_status_kib(d.pid, "VmHWM") - before, 4096)
         self.assertEqual(d.token(), token)
 
     def test_redirect_is_not_followed(self):

@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from harness import TokendTestCase, main, socket_request, wait_until
+from harness import TokendTestCase, main, proc_status_kib, socket_request, wait_until
 
 NOBODY = 65534
 
@@ -193,11 +193,7 @@ class SocketTest(TokendTestCase):
         nacos, d = self.start()
         d.wait_token()
 
-        def rss_kib():
-            with open(f"/proc/{d.pid}/status") as f:
-                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-
-        before = rss_kib()
+        before = proc_status_kib(d.pid)
         hogs = []
         for _ in range(200):  # pipelined requests and junk, never reading the answers
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -212,7 +208,7 @@ class SocketTest(TokendTestCase):
             s.shutdown(socket.SHUT_WR)
             hogs.append(s)
         time.sleep(1.0)
-        self.assertLess(rss_kib() - before, 16 * 1024, "input must not pile up in the daemon")
+        self.assertLess(proc_status_kib(d.pid) - before, 16 * 1024, "input must not pile up in the daemon")
         for s in hogs:
             s.close()
         self.assertEqual(d.request()[0], 200)
