@@ -14,7 +14,6 @@ exits by itself when its parent dies or after --max-lifetime (default 900 s).
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import http.client
 import itertools
@@ -22,8 +21,9 @@ import json
 import os
 import ssl
 import subprocess
-import time
 import urllib.parse
+
+from port_file_server import PortFileServer
 
 V1_LOGIN = "/v1/auth/users/login"
 V1_LOGIN_SHORT = "/v1/auth/login"
@@ -42,18 +42,10 @@ _VALUE_OPTIONS = (
     "tls_cert", "tls_key", "fault", "max_lifetime", "log", "fixed_now", "long_poll_min_ms",
     "oidc_issuer", "oidc_audience", "oidc_ca",
 )
-_START_TIMEOUT = 5.0
 _instance_ids = itertools.count(1)
-_running: "set[FakeNacos]" = set()  # Strong refs: a forgotten instance is still killed.
 
 
-@atexit.register
-def _kill_leftovers() -> None:
-    for server in list(_running):
-        server.stop()
-
-
-class FakeNacos:
+class FakeNacos(PortFileServer):
     """One fake-nacos process.
 
     Options (all optional): listen ("127.0.0.1:0"), context_path ("/nacos"), api
@@ -125,56 +117,12 @@ class FakeNacos:
             raise TypeError(f"unknown FakeNacos options: {sorted(options)}")
         return args + extra
 
+    what = "fake-nacos"
+
     def start(self) -> "FakeNacos":
         args = self.command()
-        port_file, control_file = args[2], args[4]
-        for path in (port_file, control_file):
-            if os.path.exists(path):
-                os.remove(path)
-        with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr)
-        _running.add(self)
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not (os.path.exists(port_file) and os.path.exists(control_file)):
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"fake-nacos exited with {self.process.returncode}: {self.stderr_text()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"fake-nacos did not start: {self.stderr_text()}")
-            time.sleep(0.01)
-        self.port = _read_port(port_file)
-        self.control_port = _read_port(control_file)
+        self.port, self.control_port = self._launch(args, [args[2], args[4]])
         return self
-
-    def stop(self) -> int | None:
-        """Terminates the process (SIGTERM, then SIGKILL after 3 s); returns its exit status."""
-        process, self.process = self.process, None
-        _running.discard(self)
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        return process.returncode
-
-    def __enter__(self) -> "FakeNacos":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stderr_text(self) -> str:
-        try:
-            with open(self.stderr_path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError:
-            return ""
 
     def log_text(self) -> str:
         try:
@@ -327,6 +275,3 @@ def listening_configs(entries) -> str:
     return "".join("\x02".join(entry) + "\x01" for entry in entries)
 
 
-def _read_port(path: str) -> int:
-    with open(path, encoding="ascii") as handle:
-        return int(handle.read().strip())

@@ -12,7 +12,6 @@ held by this driver) closes, when this process dies, after max_lifetime and on s
 
 from __future__ import annotations
 
-import atexit
 import base64
 import http.client
 import itertools
@@ -21,8 +20,9 @@ import os
 import shutil
 import ssl
 import subprocess
-import time
 import urllib.parse
+
+from port_file_server import PortFileServer
 
 OIDC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "oidc")
 JWT_AUDIENCE = "urn:nacos:api"          # Default resource: JWT access tokens.
@@ -33,15 +33,7 @@ DEFAULT_CLIENTS = (
     {"client_id": "post-client", "client_secret": "post-secret-0123456789",
      "token_endpoint_auth_method": "client_secret_post"},
 )
-_START_TIMEOUT = 15.0
 _ids = itertools.count(1)
-_running: "set[OidcProvider]" = set()
-
-
-@atexit.register
-def _kill_leftovers() -> None:
-    for provider in list(_running):
-        provider.stop()
 
 
 def jwt_parts(token: str) -> tuple[dict, dict]:
@@ -52,7 +44,10 @@ def jwt_parts(token: str) -> tuple[dict, dict]:
     return decode(header), decode(payload)
 
 
-class OidcProvider:
+class OidcProvider(PortFileServer):
+    what = "oidc provider"
+    start_timeout = 15.0
+
     def __init__(self, workdir: str, clients=DEFAULT_CLIENTS, ttl: int = 300,
                  audience: str = JWT_AUDIENCE, max_lifetime: int = 300,
                  tls_cert: str | None = None, tls_key: str | None = None,
@@ -100,57 +95,11 @@ class OidcProvider:
         return args
 
     def start(self) -> "OidcProvider":
-        args = self.command()
-        if os.path.exists(self.port_file):
-            os.remove(self.port_file)
-        with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=stderr,
-                                            stderr=stderr, cwd=OIDC_DIR)
-        _running.add(self)
-        deadline = time.monotonic() + _START_TIMEOUT
-        while not os.path.exists(self.port_file):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"oidc provider exited with {self.process.returncode}: "
-                                   f"{self.stderr_text()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"oidc provider did not start: {self.stderr_text()}")
-            time.sleep(0.02)
-        with open(self.port_file, encoding="ascii") as handle:
-            self.port = int(handle.read().strip())
+        """Starts it with its stdin a pipe: it exits when that closes (stop(), or this process
+        dying)."""
+        (self.port,) = self._launch(self.command(), [self.port_file], stdin=subprocess.PIPE,
+                                    cwd=OIDC_DIR)
         return self
-
-    def stop(self) -> int | None:
-        """Closes its stdin (it exits by itself), then SIGTERM/SIGKILL if it lingers."""
-        process, self.process = self.process, None
-        _running.discard(self)
-        if process is None:
-            return None
-        if process.stdin:
-            process.stdin.close()
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.terminate()
-            try:
-                process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        return process.returncode
-
-    def __enter__(self) -> "OidcProvider":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def stderr_text(self) -> str:
-        try:
-            with open(self.stderr_path, encoding="utf-8", errors="replace") as handle:
-                return handle.read()
-        except OSError:
-            return ""
 
     # ----------------------------------------------------------------- HTTP
 
