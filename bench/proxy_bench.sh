@@ -27,47 +27,21 @@ UXLOAD_THREADS=${UXLOAD_THREADS:-1}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$REPO/build}
 CORES=$(nproc)
+BENCH=proxy_bench.sh
+# shellcheck source=bench/bench-lib.sh
+. "$REPO/bench/bench-lib.sh"
 
-die() {
-  echo "proxy_bench.sh: $*" >&2
-  exit 1
-}
-log() { echo "== $*" >&2; }
-
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] ||
-  DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light >&2 ||
-  die "nginx is missing and could not be installed"
+missing=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+need_packages "${missing[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 TOKEND=$BUILD_DIR/src/nacos-tokend
 UXLOAD=$BUILD_DIR/bench/uxload
-if ! [[ -x $TOKEND && -x $UXLOAD ]]; then
-  log "building in $BUILD_DIR"
-  [[ -f $BUILD_DIR/CMakeCache.txt ]] ||
-    cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 || die "configure"
-  cmake --build "$BUILD_DIR" -j2 --target nacos-tokend uxload >&2 || die "build"
-fi
+BINARIES=("$TOKEND" "$UXLOAD")
+build_targets nacos-tokend uxload
 
-T=$(mktemp -d /tmp/tokend-proxy-bench.XXXXXX)
-chmod 0711 "$T"
-PIDS=()
-cleanup() {
-  local rc=$? p
-  set +e
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-wait_for() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" 2>/dev/null; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
+bench_tempdir
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # --- the upstream: nginx answering like a fast Nacos ------------------------
@@ -81,8 +55,7 @@ temp_paths() {
   printf '  uwsgi_temp_path %s/u; scgi_temp_path %s/s;\n' "$1" "$1"
 }
 ECHO_MODULE=/usr/lib/nginx/modules/ngx_http_echo_module.so
-[[ -f $ECHO_MODULE ]] || DEBIAN_FRONTEND=noninteractive apt-get install -y libnginx-mod-http-echo >&2 ||
-  die "the nginx echo module is missing and could not be installed"
+[[ -f $ECHO_MODULE ]] || need_packages libnginx-mod-http-echo
 cat >"$T/upstream.conf" <<EOF
 load_module $ECHO_MODULE;
 worker_processes 1;
@@ -108,7 +81,7 @@ $(temp_paths "$T/tmp-up")
 }
 EOF
 "$NGINX" -p "$T" -c "$T/upstream.conf" -e "$T/upstream-error.log" 2>"$T/upstream.stderr" &
-PIDS+=($!)
+track $!
 wait_for 10 curl -sf "http://127.0.0.1:$UP_PORT/nacos/v1/cs/configs" -o /dev/null ||
   die "upstream nginx did not start: $(tail -3 "$T/upstream-error.log")"
 BODY_BYTES=$(curl -sf "http://127.0.0.1:$UP_PORT/nacos/v1/cs/configs" | wc -c)
@@ -121,7 +94,7 @@ PROXY_SOCK=$T/proxy.sock
   -D "nacos.password_file=$T/pw" -D "file.path=$T/token" -D "socket.path=$T/tokend.sock" \
   -D "proxy.path=$PROXY_SOCK" 2>"$T/tokend.log" &
 TOKEND_PID=$!
-PIDS+=("$TOKEND_PID")
+track "$TOKEND_PID"
 wait_for 15 test -s "$T/token" -a -S "$PROXY_SOCK" ||
   die "nacos-tokend did not start its proxy: $(tail -5 "$T/tokend.log")"
 
@@ -152,7 +125,7 @@ $(temp_paths "$T/tmp-px")
 }
 EOF
 "$NGINX" -p "$T" -c "$T/proxy.conf" -e "$T/proxy-error.log" 2>"$T/proxy.stderr" &
-PIDS+=($!)
+track $!
 wait_for 10 test -S "$NGINX_SOCK" || die "nginx did not start: $(tail -3 "$T/proxy-error.log")"
 TARGET="/nacos/v1/cs/configs?dataId=app.properties&group=DEFAULT_GROUP"
 for s in "$PROXY_SOCK" "$NGINX_SOCK"; do
@@ -211,7 +184,7 @@ POLL_SOCK=$T/poll.sock
   -D "nacos.password_file=$T/pw" -D "file.path=$T/token2" -D "socket.path=$T/tokend2.sock" \
   -D "proxy.path=$POLL_SOCK" -D proxy.timeout=5s 2>"$T/tokend2.log" &
 POLL_PID=$!
-PIDS+=("$POLL_PID")
+track "$POLL_PID"
 wait_for 15 test -s "$T/token2" -a -S "$POLL_SOCK" ||
   die "the second nacos-tokend did not start: $(tail -5 "$T/tokend2.log")"
 IDLE_RSS=$(awk '$1 == "VmRSS:" {print $2}' "/proc/$POLL_PID/status")

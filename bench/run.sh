@@ -33,23 +33,16 @@ BUILD_DIR=${BUILD_DIR:-$REPO/build}
 CORES=$(nproc)
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
-die() {
-  echo "run.sh: $*" >&2
-  exit 1
-}
-log() { echo "== $*" >&2; }
+BENCH=run.sh
+# shellcheck source=bench/bench-lib.sh
+. "$REPO/bench/bench-lib.sh"
 
 # --- (a) tools -------------------------------------------------------------
-need_packages=()
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need_packages+=(nginx-light)
-command -v curl >/dev/null || need_packages+=(curl)
-command -v ps >/dev/null || need_packages+=(procps)
-if ((${#need_packages[@]})); then
-  [[ $(id -u) == 0 ]] || die "missing ${need_packages[*]} and not root to install them"
-  log "installing ${need_packages[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_packages[@]}" >&2 ||
-    die "apt-get install ${need_packages[*]} failed"
-fi
+missing=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
+command -v curl >/dev/null || missing+=(curl)
+command -v ps >/dev/null || missing+=(procps)
+need_packages "${missing[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # --- (b) binaries ----------------------------------------------------------
@@ -57,42 +50,11 @@ TOKEND=$BUILD_DIR/src/nacos-tokend
 CLI=$BUILD_DIR/src/nacos-token
 FAKE=$BUILD_DIR/tests/fake_nacos/fake-nacos
 UXLOAD=$BUILD_DIR/bench/uxload
-if ! [[ -x $TOKEND && -x $CLI && -x $FAKE && -x $UXLOAD ]]; then
-  log "building in $BUILD_DIR"
-  if [[ ! -f $BUILD_DIR/CMakeCache.txt ]]; then
-    cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 ||
-      die "cmake configure failed"
-  fi
-  cmake --build "$BUILD_DIR" -j2 --target nacos-tokend nacos-token fake-nacos uxload >&2 ||
-    die "build failed"
-fi
+BINARIES=("$TOKEND" "$CLI" "$FAKE" "$UXLOAD")
+build_targets nacos-tokend nacos-token fake-nacos uxload
 
-# --- temp dir and cleanup --------------------------------------------------
-# 0711: nginx workers (an unprivileged user) must traverse it to reach their
-# document root; nothing in it is world-writable, as the daemon requires.
-T=$(mktemp -d /tmp/tokend-bench.XXXXXX)
-chmod 0711 "$T"
-FAKE_PID='' TOKEND_PID='' NGINX_PID=''
-cleanup() {
-  local rc=$?
-  set +e
-  [[ -n $NGINX_PID ]] && kill -QUIT "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
-  [[ -n $TOKEND_PID ]] && kill -TERM "$TOKEND_PID" 2>/dev/null && wait "$TOKEND_PID" 2>/dev/null
-  [[ -n $FAKE_PID ]] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
-  rm -rf "$T"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_for() {  # wait_for SECONDS COMMAND...: true once COMMAND succeeds
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" 2>/dev/null; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
+# --- temp dir --------------------------------------------------------------
+bench_tempdir
 alive() { kill -0 "$1" 2>/dev/null; }
 
 # --- (c) fake-nacos and nacos-tokend ---------------------------------------
@@ -101,6 +63,7 @@ chmod 0600 "$T/pw"
 "$FAKE" --listen 127.0.0.1:0 --port-file "$T/fake.port" --control-port-file "$T/fake.cport" \
   --password-file "$T/pw" --ttl 3600 --max-lifetime 900 2>"$T/fake.log" &
 FAKE_PID=$!
+track "$FAKE_PID"
 wait_for 10 test -s "$T/fake.port" || die "fake-nacos did not start: $(tail -5 "$T/fake.log")"
 FAKE_PORT=$(<"$T/fake.port")
 
@@ -110,6 +73,7 @@ TOKEN_FILE=$T/token
   -D "nacos.password_file=$T/pw" -D "file.path=$TOKEN_FILE" -D "socket.path=$SOCK" \
   2>"$T/tokend.log" &
 TOKEND_PID=$!
+track "$TOKEND_PID"
 if ! wait_for 15 test -s "$TOKEN_FILE" -a -S "$SOCK"; then
   die "nacos-tokend did not publish a token: $(tail -5 "$T/tokend.log")"
 fi
@@ -158,6 +122,7 @@ http {
 EOF
 "$NGINX" -p "$T" -c "$T/nginx.conf" -e "$T/nginx-error.log" 2>"$T/nginx.stderr" &
 NGINX_PID=$!
+track "$NGINX_PID" QUIT
 wait_for 10 test -S "$NGINX_SOCK" || die "nginx did not start: $(tail -5 "$T/nginx-error.log")"
 [[ $(curl -sf --unix-socket "$NGINX_SOCK" http://localhost/v1/token) == "$BODY" ]] ||
   die "nginx does not serve the token: $(tail -5 "$T/nginx-error.log")"
