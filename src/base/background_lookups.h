@@ -4,8 +4,9 @@
 // asked for, again once its answer is `refresh` old and still in use, soon
 // after Stale(), and at most every `retry` while a key has never had a good
 // answer. A key keeps its last good answer while later calls fail; a key not
-// asked for during `forget` is dropped. Without Start, RunDue makes the calls
-// (tests drive it with a fake clock).
+// asked for during `forget` is dropped. The thread is started by the first
+// call needed after Start, so a user that never needs one costs no thread.
+// Without Start, RunDue makes the calls (tests drive it with a fake clock).
 #pragma once
 
 #include <condition_variable>
@@ -71,6 +72,7 @@ class BackgroundLookups {
       } else if (e.answered && !e.due) {
         answer = Answer{State::kFailed, Value{}, e.error};
       }  // else kPending: the first call, or a retry of a failed one, is under way
+      if (wake) SpawnIfAllowed();
     }
     if (wake) wake_.notify_one();
     return answer;
@@ -87,6 +89,7 @@ class BackgroundLookups {
           now - *it->second.answered < timing_.retry)
         return;
       it->second.due = true;
+      SpawnIfAllowed();
     }
     wake_.notify_one();
   }
@@ -124,17 +127,25 @@ class BackgroundLookups {
     return !due.empty();
   }
 
+  /// Lets the thread run from the first call needed on (at once if one is).
   void Start() {
     std::lock_guard lock(mu_);
-    if (thread_.joinable()) return;
+    allowed_ = true;
     stopping_ = false;
-    thread_ = std::thread([this] { Loop(); });
+    if (AnyDue()) SpawnIfAllowed();
+  }
+
+  /// Whether the thread was ever needed.
+  bool thread_started() const {
+    std::lock_guard lock(mu_);
+    return thread_.joinable();
   }
 
   void Stop() {
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
+      allowed_ = false;
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -148,6 +159,10 @@ class BackgroundLookups {
     MonoTime used;                     // when Get last asked
     bool due = true;                   // to be called by the next round
   };
+
+  void SpawnIfAllowed() {  // under mu_
+    if (allowed_ && !stopping_ && !thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+  }
 
   bool AnyDue() const {
     for (const auto& [key, e] : entries_) {
@@ -171,11 +186,12 @@ class BackgroundLookups {
   LookupTiming timing_;
   LookupFunction lookup_;
   std::function<void()> on_answer_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable wake_;
   std::map<Key, Entry> entries_;  // guarded by mu_
+  bool allowed_ = false;          // guarded by mu_: Start was called
   bool stopping_ = false;         // guarded by mu_
-  std::thread thread_;
+  std::thread thread_;            // guarded by mu_ (joined outside it, by Stop)
 };
 
 }  // namespace tokend

@@ -99,13 +99,15 @@ TEST_CASE("background lookups: keys not asked for are forgotten") {
   CHECK(l.Get(1).state == Lookups::State::kPending);
 }
 
-TEST_CASE("background lookups: the thread calls and then tells; Stop joins it") {
+TEST_CASE("background lookups: the thread starts when first needed, calls, tells; Stop joins it") {
   RealClock clock;
   Source source;
   std::atomic<int> told{0};
   Lookups l(&clock, kTiming, source.Function(), [&] { ++told; });
   l.Start();
+  CHECK_FALSE(l.thread_started());  // nothing asked for yet: no thread
   CHECK(l.Get(1).state == Lookups::State::kPending);
+  CHECK(l.thread_started());
   for (int i = 0; i < 2000 && told.load() == 0; ++i) std::this_thread::sleep_for(1ms);
   CHECK(told.load() == 1);
   CHECK(l.Get(1).state == Lookups::State::kReady);
