@@ -7,18 +7,25 @@
 // asked for during `forget` is dropped. The thread is started by the first
 // call needed after Start, so a user that never needs one costs no thread.
 // Without Start, RunDue makes the calls (tests drive it with a fake clock).
+//
+// Stop never waits for a call in progress (getaddrinfo may take half a
+// minute): the thread is let go and ends when its call returns, holding only
+// state shared with it; `on_answer` is never run once Stop has returned.
 #pragma once
 
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/status.h"
 
 namespace tokend {
@@ -41,31 +48,30 @@ class BackgroundLookups {
   };
 
   /// `on_answer` runs on the lookup thread after each round of calls (event
-  /// loops waiting for a kPending key wake up with it).
+  /// loops waiting for a kPending key wake up with it). `clock` must outlive
+  /// any call in progress (the process's clock does).
   BackgroundLookups(const Clock* clock, LookupTiming timing, LookupFunction lookup,
                     std::function<void()> on_answer)
-      : clock_(clock),
-        timing_(timing),
-        lookup_(std::move(lookup)),
-        on_answer_(std::move(on_answer)) {}
+      : s_(std::make_shared<Shared>(clock, timing, std::move(lookup), std::move(on_answer))) {}
   ~BackgroundLookups() { Stop(); }
   BackgroundLookups(const BackgroundLookups&) = delete;
   BackgroundLookups& operator=(const BackgroundLookups&) = delete;
 
   /// Never blocks. kPending: a call is under way and `on_answer` will run.
   Answer Get(const Key& key) {
-    MonoTime now = clock_->Now();
+    Shared& s = *s_;
+    MonoTime now = s.clock->Now();
     bool wake = false;
     Answer answer;
     {
-      std::lock_guard lock(mu_);
-      auto [it, added] = entries_.try_emplace(key);
+      std::lock_guard lock(s.mu);
+      auto [it, added] = s.entries.try_emplace(key);
       Entry& e = it->second;
       e.used = now;
       wake = added;
       if (e.answered && !e.due) {
         MonoDuration age = now - *e.answered;
-        if (age >= (e.value ? timing_.refresh : timing_.retry)) e.due = wake = true;
+        if (age >= (e.value ? s.timing.refresh : s.timing.retry)) e.due = wake = true;
       }
       if (e.value) {
         answer = Answer{State::kReady, *e.value, ""};
@@ -74,81 +80,54 @@ class BackgroundLookups {
       }  // else kPending: the first call, or a retry of a failed one, is under way
       if (wake) SpawnIfAllowed();
     }
-    if (wake) wake_.notify_one();
+    if (wake) s.wake.notify_one();
     return answer;
   }
 
   /// The answer for `key` may be out of date (a connect to that address
   /// failed): call again, unless the last call was less than `retry` ago.
   void Stale(const Key& key) {
-    MonoTime now = clock_->Now();
+    Shared& s = *s_;
+    MonoTime now = s.clock->Now();
     {
-      std::lock_guard lock(mu_);
-      auto it = entries_.find(key);
-      if (it == entries_.end() || it->second.due || !it->second.answered ||
-          now - *it->second.answered < timing_.retry)
+      std::lock_guard lock(s.mu);
+      auto it = s.entries.find(key);
+      if (it == s.entries.end() || it->second.due || !it->second.answered ||
+          now - *it->second.answered < s.timing.retry)
         return;
       it->second.due = true;
       SpawnIfAllowed();
     }
-    wake_.notify_one();
+    s.wake.notify_one();
   }
 
   /// Makes the calls that are due; returns whether there were any.
-  bool RunDue() {
-    std::vector<Key> due;
-    {
-      std::lock_guard lock(mu_);
-      MonoTime now = clock_->Now();
-      for (auto it = entries_.begin(); it != entries_.end();) {
-        if (!it->second.due && now - it->second.used >= timing_.forget) {
-          it = entries_.erase(it);
-          continue;
-        }
-        if (it->second.due) due.push_back(it->first);
-        ++it;
-      }
-    }
-    for (const Key& key : due) {
-      Result<Value> found = lookup_(key);  // may block: no lock held
-      std::lock_guard lock(mu_);
-      auto it = entries_.find(key);
-      if (it == entries_.end()) continue;
-      Entry& e = it->second;
-      e.due = false;
-      e.answered = clock_->Now();
-      if (found) {
-        e.value = std::move(*found);
-        e.error.clear();
-      } else {
-        e.error = found.error();  // a good earlier answer stays in use
-      }
-    }
-    return !due.empty();
-  }
+  bool RunDue() { return RunDue(*s_); }
 
   /// Lets the thread run from the first call needed on (at once if one is).
   void Start() {
-    std::lock_guard lock(mu_);
-    allowed_ = true;
-    stopping_ = false;
-    if (AnyDue()) SpawnIfAllowed();
+    std::lock_guard lock(s_->mu);
+    s_->allowed = true;
+    if (AnyDue(*s_)) SpawnIfAllowed();
   }
 
   /// Whether the thread was ever needed.
   bool thread_started() const {
-    std::lock_guard lock(mu_);
-    return thread_.joinable();
+    std::lock_guard lock(s_->mu);
+    return s_->spawned;
   }
 
   void Stop() {
+    Shared& s = *s_;
     {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-      allowed_ = false;
+      std::lock_guard lock(s.mu);
+      if (!s.allowed && !s.spawned) return;
+      s.allowed = false;
+      s.stopping = true;
     }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    s.wake.notify_all();
+    // A callback under way ends before Stop returns; none starts after it.
+    std::lock_guard callbacks(s.callback_mu);
   }
 
  private:
@@ -160,38 +139,95 @@ class BackgroundLookups {
     bool due = true;                   // to be called by the next round
   };
 
-  void SpawnIfAllowed() {  // under mu_
-    if (allowed_ && !stopping_ && !thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-  }
+  // What the lookup thread may touch: it owns a reference, so this outlives
+  // the object when a call is still in progress at Stop.
+  struct Shared {
+    Shared(const Clock* c, LookupTiming t, LookupFunction l, std::function<void()> a)
+        : clock(c), timing(t), lookup(std::move(l)), on_answer(std::move(a)) {}
+    const Clock* clock;
+    LookupTiming timing;
+    LookupFunction lookup;
+    std::function<void()> on_answer;  // run under callback_mu, never after stopping
+    std::mutex mu;
+    std::condition_variable wake;
+    std::map<Key, Entry> entries;  // guarded by mu
+    bool allowed = false;          // guarded by mu: Start was called, Stop was not
+    bool stopping = false;         // guarded by mu
+    bool spawned = false;          // guarded by mu
+    std::mutex callback_mu;
+  };
 
-  bool AnyDue() const {
-    for (const auto& [key, e] : entries_) {
+  static bool AnyDue(const Shared& s) {  // under s.mu
+    for (const auto& [key, e] : s.entries) {
       if (e.due) return true;
     }
     return false;
   }
 
-  void Loop() {
+  static bool RunDue(Shared& s) {
+    std::vector<Key> due;
+    {
+      std::lock_guard lock(s.mu);
+      MonoTime now = s.clock->Now();
+      for (auto it = s.entries.begin(); it != s.entries.end();) {
+        if (!it->second.due && now - it->second.used >= s.timing.forget) {
+          it = s.entries.erase(it);
+          continue;
+        }
+        if (it->second.due) due.push_back(it->first);
+        ++it;
+      }
+    }
+    for (const Key& key : due) {
+      Result<Value> found = s.lookup(key);  // may block: no lock held
+      std::lock_guard lock(s.mu);
+      if (s.stopping) return true;
+      auto it = s.entries.find(key);
+      if (it == s.entries.end()) continue;
+      Entry& e = it->second;
+      e.due = false;
+      e.answered = s.clock->Now();
+      if (found) {
+        e.value = std::move(*found);
+        e.error.clear();
+      } else {
+        e.error = found.error();  // a good earlier answer stays in use
+      }
+    }
+    return !due.empty();
+  }
+
+  static void Loop(std::shared_ptr<Shared> shared) {
+    Shared& s = *shared;
     for (;;) {
       {
-        std::unique_lock lock(mu_);
-        wake_.wait(lock, [this] { return stopping_ || AnyDue(); });
-        if (stopping_) return;
+        std::unique_lock lock(s.mu);
+        s.wake.wait(lock, [&] { return s.stopping || AnyDue(s); });
+        if (s.stopping) return;
       }
-      if (RunDue() && on_answer_) on_answer_();
+      if (!RunDue(s) || !s.on_answer) continue;
+      std::lock_guard callbacks(s.callback_mu);
+      {
+        std::lock_guard lock(s.mu);
+        if (s.stopping) return;
+      }
+      s.on_answer();
     }
   }
 
-  const Clock* clock_;
-  LookupTiming timing_;
-  LookupFunction lookup_;
-  std::function<void()> on_answer_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::map<Key, Entry> entries_;  // guarded by mu_
-  bool allowed_ = false;          // guarded by mu_: Start was called
-  bool stopping_ = false;         // guarded by mu_
-  std::thread thread_;            // guarded by mu_ (joined outside it, by Stop)
+  void SpawnIfAllowed() {  // under s_->mu
+    Shared& s = *s_;
+    if (!s.allowed || s.spawned) return;
+    try {
+      std::thread(Loop, s_).detach();
+      s.spawned = true;
+    } catch (const std::system_error& e) {
+      // Tried again at the next key that needs a call; meanwhile those wait.
+      LogError(std::string("cannot start a lookup thread: ") + e.what());
+    }
+  }
+
+  std::shared_ptr<Shared> s_;
 };
 
 }  // namespace tokend
