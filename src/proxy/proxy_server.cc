@@ -74,6 +74,7 @@ struct Session {
   PeerIdentity peer;
   uint64_t access_checked = 0;  // the settings generation its caller was last allowed under
   bool authorizing = false;     // waiting for the caller's groups (until `deadline`)
+  bool resume_request = false;  // with authorizing: StartRequest goes on once they are known
   std::string cin, cout;
   size_t cout_off = 0;
   bool client_eof = false;
@@ -242,7 +243,17 @@ struct ProxyServer::Impl {
 
   void Run(Worker& w);
   void Accept(Worker& w, int listen_fd);
+  /// Lets the caller in (or on with a request that waited) or refuses it.
   void Authorize(Worker& w, Session& s);
+  /// Whether the caller's groups are needed and still being looked up: the
+  /// session then waits (authorizing) until the answer wakes it or `deadline`.
+  bool AwaitingGroups(Session& s) {
+    if (!NeedsGroups(Settings()->access, s.peer) ||
+        user_groups->Get(s.peer.uid).state != GroupLookups::State::kPending)
+      return false;
+    s.authorizing = true;
+    return true;
+  }
   void OnEvent(Worker& w, Session& s, int fd, uint32_t events);
   void ClientRead(Worker& w, Session& s);
   void Advance(Worker& w, Session& s);
@@ -527,11 +538,7 @@ void ProxyServer::Impl::Accept(Worker& w, int listen_fd) {
 // need waits for them (the user database is asked off the event loop; its
 // answer wakes the workers), at most until the head deadline.
 void ProxyServer::Impl::Authorize(Worker& w, Session& s) {
-  if (NeedsGroups(Settings()->access, s.peer) &&
-      user_groups->Get(s.peer.uid).state == GroupLookups::State::kPending) {
-    s.authorizing = true;
-    return;
-  }
+  if (AwaitingGroups(s)) return;
   s.authorizing = false;
   if (!StillAllowed(s)) {
     LogRefusal("uid " + std::to_string(s.peer.uid) + " gid " + std::to_string(s.peer.gid) +
@@ -540,7 +547,10 @@ void ProxyServer::Impl::Authorize(Worker& w, Session& s) {
     s.close_after = true;
     return Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
   }
-  ClientRead(w, s);
+  if (!std::exchange(s.resume_request, false)) return ClientRead(w, s);
+  StartRequest(w, s);  // the request that waited (see StartRequest)
+  if (!s.dead && !s.authorizing) Advance(w, s);
+  if (!s.dead) Watch(w, s);
 }
 
 void ProxyServer::Impl::OnEvent(Worker& w, Session& s, int fd, uint32_t events) {
@@ -685,7 +695,7 @@ void ProxyServer::Impl::ClientRead(Worker& w, Session& s) {
 }
 
 void ProxyServer::Impl::Advance(Worker& w, Session& s) {
-  while (!s.dead) {
+  while (!s.dead && !s.authorizing) {
     if (s.phase == Phase::kHead) {
       if (Pending(s.cout, s.cout_off) || s.close_after) return;
       if (s.cin.empty()) return;
@@ -742,11 +752,18 @@ void ProxyServer::Impl::BufferBody(Session& s) {
 
 void ProxyServer::Impl::StartRequest(Worker& w, Session& s) {
   MonoTime now = clock->Now();
-  if (!StillAllowed(s)) {  // a reload took the caller's rights away
-    LogRefusal("uid " + std::to_string(s.peer.uid) + " is no longer in " + config.section +
-               ".allow_users / " + config.section + ".allow_groups");
-    s.close_after = true;
-    return Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
+  if (s.access_checked != settings_generation.load()) {  // a reload changed the lists
+    if (AwaitingGroups(s)) {  // which now name groups: wait for the caller's
+      s.resume_request = true;
+      s.deadline = now + kHeadDeadline;
+      return;
+    }
+    if (!StillAllowed(s)) {
+      LogRefusal("uid " + std::to_string(s.peer.uid) + " is no longer in " + config.section +
+                 ".allow_users / " + config.section + ".allow_groups");
+      s.close_after = true;
+      return Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
+    }
   }
   s.body.clear();
   s.form.clear();
@@ -828,6 +845,7 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
 }
 
 void ProxyServer::Impl::Connect(Worker& w, Session& s) {
+  if (s.dead || s.lingering || s.phase == Phase::kHead) return;  // answered meanwhile
   auto t = Target();
   const auto& servers = t->nacos.servers;
   // Each server once per request; each of its addresses in turn (a name may
@@ -1148,6 +1166,7 @@ void ProxyServer::Impl::FinishExchange(Worker& w, Session& s) {
 
 void ProxyServer::Impl::Fail(Worker& w, Session& s, int status, const std::string& reason) {
   Count(status);
+  s.resolving = s.authorizing = s.resume_request = false;  // answered: nothing more is sent
   if (s.ufd >= 0 && !(s.phase == Phase::kHead)) CloseUpstream(w, s);
   bool keep = !s.close_after && s.req.keep_alive && s.phase != Phase::kForward;
   if (s.phase == Phase::kForward || s.phase == Phase::kHealing) keep = false;
@@ -1225,6 +1244,7 @@ void ProxyServer::Impl::ReleaseUpstream(Worker& w, Session& s) {
 
 void ProxyServer::Impl::Close(Worker& w, Session& s) {
   if (s.dead) return;
+  s.resolving = s.authorizing = s.resume_request = false;
   ReleaseUpstream(w, s);
   ::close(s.cfd);
   s.cfd = -1;

@@ -16,11 +16,15 @@ ParseOutcome Fail(int status, const char* reason) {
 }  // namespace
 
 ParseOutcome ParseHttpRequest(std::string_view data, HttpRequest* request) {
-  // Tolerate empty lines before the request line (RFC 9112 2.2).
+  // Tolerate empty lines before the request line (RFC 9112 2.2); they count
+  // against the head's limit, so that a stream of them is refused too.
   size_t skip = 0;
-  while (skip + 1 < data.size() && data[skip] == '\r' && data[skip + 1] == '\n') skip += 2;
+  while (skip + 1 < data.size() && skip < kMaxRequestHead && data[skip] == '\r' &&
+         data[skip + 1] == '\n')
+    skip += 2;
+  if (skip >= kMaxRequestHead) return Fail(431, "request head too large");
   RequestHead head;
-  HeadOutcome h = ParseRequestHead(data.substr(skip), kMaxRequestHead, &head);
+  HeadOutcome h = ParseRequestHead(data.substr(skip), kMaxRequestHead - skip, &head);
   if (h.status == HeadStatus::kIncomplete) return {};
   if (h.status == HeadStatus::kError) return Fail(h.error_status, h.error_reason);
   // The socket's own limits: a short body with a length, never chunked.

@@ -100,3 +100,17 @@ TEST_CASE("http request: leading empty lines and a repeated identical Content-Le
   CHECK(r.method == "POST");
   CHECK(r.body == "ab");
 }
+
+TEST_CASE("http request: a stream of empty lines counts against the head limit") {
+  HttpRequest r;
+  std::string crlfs;
+  for (size_t i = 0; i < kMaxRequestHead; i += 2) crlfs += "\r\n";
+  ParseOutcome o = ParseHttpRequest(crlfs, &r);
+  CHECK(o.status == ParseStatus::kError);
+  CHECK(o.error_status == 431);
+  // Some, then a head that fits in what is left: fine.
+  std::string ok;
+  for (int i = 0; i < 50; ++i) ok += "\r\n";
+  ok += "GET /v1/token HTTP/1.1\r\n\r\n";
+  CHECK(ParseHttpRequest(ok, &r).status == ParseStatus::kComplete);
+}

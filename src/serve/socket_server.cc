@@ -154,10 +154,11 @@ struct SocketServer::Impl {
     return id.access ? Allowed(*id.access, fd, peer) : Allowed(*Policy(), fd, peer);
   }
   /// Whether a connection accepted under older lists may still be served, and
-  /// its waiting request (for `waiting_for`, if any) answered. Costs nothing
-  /// while the lists are unchanged.
-  bool StillAllowed(Connection& c, const ServedIdentity* waiting_for) {
-    uint64_t generation = access_generation.load();
+  /// its waiting request (for `waiting_for`, if any) answered. `generation`
+  /// is access_generation as read before the identities `waiting_for` comes
+  /// from, so that a reload in between is checked again next time. Costs
+  /// nothing while the lists are unchanged.
+  bool StillAllowed(Connection& c, const ServedIdentity* waiting_for, uint64_t generation) {
     if (c.access_checked == generation) return true;
     if (!MayConnect(c.fd, c.peer) || (waiting_for && !MayUse(*waiting_for, c.fd, c.peer))) {
       return false;
@@ -425,7 +426,7 @@ void SocketServer::Impl::Accept(Worker& w) {
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
       c.peer = Peer{cred.uid, cred.gid, cred.pid};
     }
-    if (!StillAllowed(c, nullptr)) {
+    if (!StillAllowed(c, nullptr, access_generation.load())) {
       Refuse(w, c);  // decided before reading a byte: the peer learns nothing but 403
       continue;
     }
@@ -501,7 +502,9 @@ void SocketServer::Impl::OnEvent(Worker& w, Connection& c, uint32_t events) {
 void SocketServer::Impl::Process(Worker& w, Connection& c) {
   const int fd = c.fd;  // `c` dies with the connection; look it up again by fd
   while (!c.waiting_refresh && !c.hold && c.out.empty() && !c.close_after_write && !c.in.empty()) {
-    if (!StillAllowed(c, nullptr)) return Refuse(w, c);  // a reload took its rights away
+    if (!StillAllowed(c, nullptr, access_generation.load())) {
+      return Refuse(w, c);  // a reload took its rights away
+    }
     HttpRequest request;
     ParseOutcome o = ParseHttpRequest(c.in, &request);
     if (o.status == ParseStatus::kIncomplete) return;
@@ -621,14 +624,16 @@ std::optional<MonoTime> SocketServer::Impl::Sweep(Worker& w) {
     } else if (c.hold) {
       // `wait` passed: the same token again (or 503 if it just expired).
       HttpResponse answer = ErrorResponse(404, "identity '" + c.hold->identity + "' was removed");
+      bool allowed = true;
+      uint64_t generation = access_generation.load();  // before the identities: see StillAllowed
       auto ids = Identities();
       for (const auto& id : *ids) {
         if (id.name != c.hold->identity) continue;
-        answer = StillAllowed(c, &id) ? TokenResponse(id, c.hold->json, now)
-                                      : IdentityForbidden(id.name);
+        allowed = StillAllowed(c, &id, generation);
+        answer = allowed ? TokenResponse(id, c.hold->json, now) : IdentityForbidden(id.name);
       }
       c.hold.reset();
-      Respond(w, c, answer, ApiPath::kToken, c.keep_alive);
+      Respond(w, c, answer, ApiPath::kToken, allowed && c.keep_alive);
     } else if (c.waiting_refresh) {
       c.waiting_refresh = false;
       Respond(w, c, ErrorResponse(504, "the login is taking too long"), ApiPath::kRefresh, false);
@@ -656,6 +661,7 @@ void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
     std::lock_guard lock(mu);
     seen = outcomes;
   }
+  uint64_t generation = access_generation.load();  // before the identities: see StillAllowed
   auto ids = Identities();
   MonoTime now = clock->Now();
   std::vector<int> ready;
@@ -671,7 +677,7 @@ void SocketServer::Impl::AnswerRefreshWaiters(Worker& w) {
     for (const auto& candidate : *ids) {
       if (candidate.name == name) id = &candidate;
     }
-    if (id && !StillAllowed(c, id)) {
+    if (id && !StillAllowed(c, id, generation)) {
       // A reload took the peer's rights away while it waited: no token for it.
       ApiPath path = c.hold ? ApiPath::kToken : ApiPath::kRefresh;
       c.hold.reset();

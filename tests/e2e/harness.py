@@ -90,6 +90,17 @@ def proc_status_kib(pid: int, field: str = "VmRSS") -> int:
     return 0
 
 
+def socket_fds(pid: int) -> int:
+    """How many sockets process `pid` has open (its listeners and connections)."""
+    count = 0
+    for fd in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
 def context_switches(pid: int) -> int:
     """Every thread's voluntary and involuntary context switches: how often the process woke."""
     total = 0
@@ -137,14 +148,22 @@ def request_as(uid: int, gid: int, socket_path: str, target: str = "/v1/token",
 
 _KEEP_ALIVE_SCRIPT = r"""
 import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
+if sys.argv[1].startswith("tcp:"):
+    host, _, port = sys.argv[1][4:].rpartition(":")
+    s = socket.create_connection((host, int(port)))
+else:
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
 f = s.makefile("rb")
 for i, path in enumerate(sys.argv[2:]):
     if i:
         sys.stdin.readline()
     s.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
-    status = f.readline().split()[1].decode()
+    line = f.readline().split()
+    if not line:
+        print("closed", flush=True)  # by the server (say, idle for too long)
+        break
+    status = line[1].decode()
     length = 0
     while (line := f.readline()) not in (b"\r\n", b""):
         name, _, value = line.decode().partition(":")
@@ -155,9 +174,10 @@ for i, path in enumerate(sys.argv[2:]):
 
 
 class KeepAliveClient:
-    """GET requests on one keep-alive connection to a Unix socket, as another user (uid and gid
-    `uid`, no supplementary groups): the first at once, each next one when next() is called.
-    answer()/next() return "STATUS BODY"."""
+    """GET requests on one keep-alive connection to a Unix socket (or "tcp:HOST:PORT"), as
+    another user (uid and gid `uid`, no supplementary groups): the first at once, each next one
+    when next() is called. answer()/next() return "STATUS BODY" ("closed" if the server
+    closed the connection)."""
 
     def __init__(self, uid: int, socket_path: str, *paths: str):
         self.process = subprocess.Popen(

@@ -13,7 +13,7 @@ import time
 import unittest
 
 from harness import (NOBODY, PASSWORD, TOKEND, KeepAliveClient, TokendTestCase, main, request_as,
-                     read_file, run_cli, state_path_of, wait_until, write_secret)
+                     read_file, run_cli, socket_fds, state_path_of, wait_until, write_secret)
 
 
 def reap(process: subprocess.Popen) -> None:
@@ -292,6 +292,7 @@ class IdentitiesTest(TokendTestCase):
         self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path), (200, token))
 
         # Held as nobody: a long poll for the next token, and an open keep-alive connection.
+        sockets = socket_fds(d.pid)
         poll = subprocess.Popen(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "curl",
              "-sS", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", d.socket_path,
@@ -301,7 +302,10 @@ class IdentitiesTest(TokendTestCase):
         client = KeepAliveClient(NOBODY, d.socket_path, "/v1/health", "/v1/token")
         self.addCleanup(client.close)
         self.assertEqual(client.answer().split()[0], "200", "first request, allowed")
-        time.sleep(0.5)  # the long poll is held by now
+        # Both connections accepted (each a socket of the daemon's); the poll's request, sent
+        # with its connect, is read and held a moment later.
+        wait_until(lambda: socket_fds(d.pid) >= sockets + 2, what="both connections accepted")
+        time.sleep(0.3)
         self.assertIsNone(poll.poll(), "the long poll is held until the token changes")
 
         sections["socket"]["allow_users"] = "0"
@@ -311,6 +315,7 @@ class IdentitiesTest(TokendTestCase):
         out, _ = poll.communicate(timeout=5)
         body, _, code = out.rpartition("\n")
         self.assertEqual(code, "403", out)
+        self.assertIn("not allowed to use identity 'default'", body, "answered where it was held")
         self.assertNotIn(token, body)
         answer = client.next()
         self.assertTrue(answer.startswith("403 "), answer)

@@ -467,10 +467,13 @@ class ProxyReloadTest(ProxyTestCase):
                 f.write("[proxy]\n" + "".join(f"{k} = {v}\n" for k, v in proxy.items()))
 
     def reload(self, expect: str) -> None:
-        """HUP, then waits for one more log line matching `expect` than there was before."""
-        seen = len(re.findall(expect, self.d.log()))
+        """HUP, then waits until that reload ended (each ends with one of two lines, and the
+        previous one has ended), and checks it logged `expect`."""
+        done = r"<6>configuration reloaded|<3>reload failed"
+        before = self.d.log()
         self.d.signal(signal.SIGHUP)
-        self.d.wait_log(expect, count=seen + 1)
+        log = self.d.wait_log(done, count=len(re.findall(done, before)) + 1)
+        self.assertRegex(log[len(before):], expect)
 
     def as_nobody(self, path: str) -> str:
         client = KeepAliveClient(NOBODY, path, f"/nacos{V1_CONFIGS}?dataId=probe")
@@ -528,6 +531,34 @@ class ProxyReloadTest(ProxyTestCase):
         self.reload("proxy for identity default stopped")
         wait_until(lambda: not os.path.exists(self.proxy_path), what="the proxy socket removed")
         self.assertEqual(self.d.request()[0], 200, "the token socket is unaffected")
+
+
+    def test_a_reload_that_lists_groups_waits_for_a_tcp_callers_groups(self):
+        # A TCP caller's groups come from the user database, looked up off the event loop; a
+        # reload that starts deciding by group makes a kept-open connection wait for them.
+        self.nacos = self.fake_nacos(long_poll_min_ms=0)
+        self.ini = os.path.join(self.dir, "tokend.ini")
+        port = free_port()
+        by_uid = {"listen": f"127.0.0.1:{port}", "allow_users": f"0, {NOBODY}"}
+        self.write_ini(by_uid)
+        d = self.d = self.daemon([self.nacos.server_entry], start=False, config_file=self.ini)
+        del d.defines["nacos.servers"]
+        d.start()
+        d.wait_log("proxy for identity default on 127.0.0.1:")
+        d.wait_token()
+        probe = f"/nacos{V1_CONFIGS}?dataId=probe"
+        held = KeepAliveClient(NOBODY, f"tcp:127.0.0.1:{port}", probe, probe, probe)
+        self.addCleanup(held.close)
+        self.assertEqual(held.answer().split()[0], "200", "allowed by uid")
+
+        nogroup = 65534  # nobody's primary group in the group database
+        self.write_ini({**by_uid, "allow_users": "0", "allow_groups": str(nogroup)})
+        self.reload("configuration reloaded")
+        self.assertEqual(held.next().split()[0], "200", "allowed by its group, once looked up")
+
+        self.write_ini({**by_uid, "allow_users": "0", "allow_groups": "4242"})
+        self.reload("configuration reloaded")
+        self.assertEqual(held.next().split()[0], "403")
 
 
 class HealingTest(ProxyTestCase):
