@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -109,8 +110,9 @@ struct Session {
   bool tls_wants_write = false;  // the TLS layer needs the socket writable to go on
   bool ureused = false;
   MonoTime connect_deadline;
-  size_t server = 0;    // index of the server in use
-  size_t attempts = 0;  // servers tried for this request
+  size_t server = 0;        // index of the server in use, in the target of its time
+  ServerEndpoint upstream;  // what `ufd` is connected to (a reload may change the target)
+  size_t attempts = 0;      // servers tried for this request
   std::string uout, uin;
   size_t uout_off = 0;
   bool sent_any = false;
@@ -569,7 +571,7 @@ void ProxyServer::Impl::OnEvent(Worker& w, Session& s, int fd, uint32_t events) 
     if (err) return ConnectFailed(w, s, strerror(err));
     s.connecting = false;
     auto t = Target();
-    const ServerEndpoint& server = t->nacos.servers[s.server % t->nacos.servers.size()];
+    const ServerEndpoint& server = s.upstream;
     if (server.https) {
       if (!t->tls) return ConnectFailed(w, s, "no TLS set up");
       s.tls = t->tls->Start(s.ufd, server.host);
@@ -816,6 +818,10 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
   s.uout_off = 0;
   s.uout.append(s.body);
   if (!s.replayable) std::string().swap(s.body);  // streamed from here: its memory goes back
+  // A kept connection to a server a reload took away is not reused.
+  if (s.ufd >= 0 && std::find(t->nacos.servers.begin(), t->nacos.servers.end(), s.upstream) ==
+                        t->nacos.servers.end())
+    CloseUpstream(w, s);
   // A kept connection Nacos has closed meanwhile is not reused. (A replayable
   // request that meets one anyway is sent again: UpstreamBroken.)
   if (s.ufd >= 0 && !s.replayable) {
@@ -829,6 +835,7 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
     UpstreamPool::Conn pooled = w.pool.Take(server.Display(), clock->Now());
     if (pooled.fd >= 0) {
       s.ufd = pooled.fd;
+      s.upstream = server;
       s.tls = std::move(pooled.tls);
       s.ureg = false;
       s.uev = 0;
@@ -838,7 +845,7 @@ void ProxyServer::Impl::Begin(Worker& w, Session& s) {
     Connect(w, s);
   } else {
     s.ureused = true;
-    SetHost(&s.uout, Authority(t->nacos.servers[s.server % t->nacos.servers.size()]));
+    SetHost(&s.uout, Authority(s.upstream));
     FlushUp(w, s);
   }
   if (!s.dead) PumpRequest(w, s);
@@ -882,6 +889,7 @@ void ProxyServer::Impl::Connect(Worker& w, Session& s) {
     }
     SetHost(&s.uout, Authority(server));
     s.ufd = *fd;
+    s.upstream = server;
     s.connecting = true;
     s.ureused = false;
     s.ureg = false;
@@ -896,7 +904,7 @@ void ProxyServer::Impl::Connect(Worker& w, Session& s) {
 
 void ProxyServer::Impl::ConnectFailed(Worker& w, Session& s, const std::string& why) {
   auto t = Target();
-  const ServerEndpoint& server = t->nacos.servers[s.server % t->nacos.servers.size()];
+  const ServerEndpoint& server = s.upstream;
   LogWarning(config.section + ": cannot connect to " + server.Display() + ": " + why);
   resolver->ConnectFailed(server);  // its address may have moved
   CloseUpstream(w, s);
@@ -1231,10 +1239,9 @@ void ProxyServer::Impl::CloseUpstream(Worker&, Session& s) {
 void ProxyServer::Impl::ReleaseUpstream(Worker& w, Session& s) {
   if (s.ufd >= 0 && !s.connecting && !s.handshaking && s.phase == Phase::kHead) {
     // Between exchanges the connection is clean: kept for another caller.
-    auto t = Target();
+    // Under the server it is connected to, whatever the target is now.
     if (s.ureg) epoll_ctl(w.epoll, EPOLL_CTL_DEL, s.ufd, nullptr);
-    w.pool.Put(t->nacos.servers[s.server % t->nacos.servers.size()].Display(),
-               UpstreamPool::Conn{s.ufd, std::move(s.tls)}, clock->Now());
+    w.pool.Put(s.upstream.Display(), UpstreamPool::Conn{s.ufd, std::move(s.tls)}, clock->Now());
     s.ufd = -1;
     s.ureg = false;
     s.uev = 0;

@@ -448,15 +448,25 @@ class IdentitiesTest(ProxyTestCase):
         d.wait_log("proxy for identity default on")
         d.wait_token()  # the proxy answers 503 until the first token
         self.assertEqual(self.get("probe")[0], 200)
+        # Two callers keep their connections (and so the proxy its connections to a) open
+        # across the reload.
+        kept, closing = self.conn(), self.conn()
+        for c in (kept, closing):
+            self.assertEqual(self.get("probe", conn=c)[0], 200)
         with open(ini, "w") as f:
             f.write(f"[nacos]\nservers = {b.server_entry}\n")
         d.signal(signal.SIGHUP)
         d.wait_log("configuration reloaded")
         wait_until(lambda: b.stats()["login_ok"] >= 1, what="the login on the new server")
+        # One leaves: its connection to a goes back to the pool, under a, not under b.
+        closing.close()
+        time.sleep(0.2)
         before = sum(a.config_stats()["requests"].values())
-        self.assertEqual(self.get("probe")[0], 200)
-        self.assertEqual(sum(a.config_stats()["requests"].values()), before)
-        self.assertGreaterEqual(sum(b.config_stats()["requests"].values()), 1)
+        self.assertEqual(self.get("probe")[0], 200)  # a new caller
+        self.assertEqual(self.get("probe", conn=kept)[0], 200)  # the one that stayed
+        kept.close()
+        self.assertEqual(sum(a.config_stats()["requests"].values()), before, "nothing to a")
+        self.assertGreaterEqual(sum(b.config_stats()["requests"].values()), 2)
 
 
 class ProxyReloadTest(ProxyTestCase):
