@@ -80,17 +80,14 @@ Status Daemon::Init(bool with_socket) {
   for (auto& id : identities_) id->publisher->SweepLeftovers();
   const SocketConfig& socket = prepared_.config.socket;
   if (with_socket && !socket.path.empty()) {
-    auto server = SocketServer::Create(
-        socket, clock_, Served(),
-        [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+    auto server = SocketServer::Create(socket, clock_, Served(), Requester());
     if (!server) return Error{server.error()};
     socket_ = std::move(*server);
   }
   if (with_socket) {
     for (const ProxyConfig& pc : prepared_.config.proxies) {
-      auto proxy = ProxyServer::Create(
-          pc, TargetOf(pc.identity), clock_,
-          [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+      auto proxy =
+          ProxyServer::Create(pc, TargetOf(pc.identity, prepared_.config), clock_, Requester());
       if (!proxy) return Error{proxy.error()};
       proxies_.push_back(std::move(*proxy));
     }
@@ -103,18 +100,24 @@ Status Daemon::Init(bool with_socket) {
 std::string Daemon::ProxyMetrics() const {
   std::vector<std::pair<std::string, ProxyCounts>> counts;
   std::lock_guard lock(proxies_mu_);
-  for (const auto& p : proxies_) counts.emplace_back(p->config().identity, p->counts());
+  for (const auto& p : proxies_) counts.emplace_back(p->identity(), p->counts());
   return RenderProxyMetrics(counts);
 }
 
-ProxyTarget Daemon::TargetOf(const std::string& identity) const {
+ProxyTarget Daemon::TargetOf(const std::string& identity, const Config& config) const {
   ProxyTarget t;
   t.identity = identity;
   for (const auto& id : identities_) {
     if (id && id->name == identity) t.board = id->keeper->board();
   }
-  if (const IdentityConfig* c = prepared_.config.Find(identity)) t.nacos = c->nacos;
+  if (const IdentityConfig* c = config.Find(identity)) t.nacos = c->nacos;
   return t;
+}
+
+RefreshRequest Daemon::Requester() {
+  return [this](const std::string& identity, uint64_t rejected_generation) {
+    RequestRefresh(identity, rejected_generation);
+  };
 }
 
 void Daemon::OnTokenEvent(const std::string& identity, const TokenEvent& event) {
@@ -199,26 +202,19 @@ void Daemon::Reload(MonoTime now) {
                 !(socket_ && (socket_->activated() || socket_->path() == next.config.socket.path));
   std::unique_ptr<SocketServer> fresh_socket;
   if (rebind && !next.config.socket.path.empty()) {
-    auto server = SocketServer::Create(
-        next.config.socket, clock_, Served(),
-        [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+    auto server = SocketServer::Create(next.config.socket, clock_, Served(), Requester());
     if (server)
       fresh_socket = std::move(*server);
     else
       problems.push_back(server.error());
   }
-  // New [proxy] sections are bound now too, for the same reason; the
+  // New [proxy] sections are bound now too, for the same reason; an added
   // identity's board is set once its keeper exists (SetTarget below).
   std::vector<std::unique_ptr<ProxyServer>> fresh_proxies;
   for (const ProxyConfig& pc :
        problems.empty() ? next.config.proxies : std::vector<ProxyConfig>{}) {
     if (FindProxy(pc.section)) continue;
-    ProxyTarget target;
-    target.identity = pc.identity;
-    if (const IdentityConfig* c = next.config.Find(pc.identity)) target.nacos = c->nacos;
-    auto proxy = ProxyServer::Create(
-        pc, std::move(target), clock_,
-        [this](const std::string& identity, uint64_t gen) { RequestRefresh(identity, gen); });
+    auto proxy = ProxyServer::Create(pc, TargetOf(pc.identity, next.config), clock_, Requester());
     if (proxy)
       fresh_proxies.push_back(std::move(*proxy));
     else
@@ -311,7 +307,7 @@ void Daemon::Reload(MonoTime now) {
 
 ProxyServer* Daemon::FindProxy(const std::string& section) const {
   for (const auto& p : proxies_) {
-    if (p->config().section == section) return p.get();
+    if (p->section() == section) return p.get();
   }
   return nullptr;
 }
@@ -326,7 +322,7 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
     for (auto it = proxies_.begin(); it != proxies_.end();) {
       const ProxyConfig* next = nullptr;
       for (const ProxyConfig& pc : prepared_.config.proxies) {
-        if (pc.section == (*it)->config().section) next = &pc;
+        if (pc.section == (*it)->section()) next = &pc;
       }
       if (next) {
         ++it;
@@ -338,7 +334,7 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   }
   for (auto& p : gone) {
     p->Stop();
-    LogInfo("proxy for identity " + p->config().identity + " stopped (its section was removed)");
+    LogInfo("proxy for identity " + p->identity() + " stopped (its section was removed)");
   }
   for (const ProxyConfig& pc : prepared_.config.proxies) {
     ProxyServer* p = FindProxy(pc.section);
@@ -355,16 +351,19 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
     }
     if (Status s = p->Reconfigure(in_place); !s) LogError("reload: " + s.error());
   }
-  for (auto& p : fresh) p->SetTarget(TargetOf(p->config().identity));  // its board, before Start
-  for (auto& p : proxies_) {
-    if (Find(p->config().identity)) p->SetTarget(TargetOf(p->config().identity));
+  std::vector<ProxyServer*> to_start;
+  {
+    std::lock_guard lock(proxies_mu_);
+    for (auto& p : fresh) {
+      to_start.push_back(p.get());
+      proxies_.push_back(std::move(p));
+    }
   }
-  for (auto& p : fresh) {
+  for (auto& p : proxies_) p->SetTarget(TargetOf(p->identity(), prepared_.config));
+  for (ProxyServer* p : to_start) {  // with their boards set
     p->Start();
-    LogInfo("proxy for identity " + p->config().identity + " on " + p->description());
+    LogInfo("proxy for identity " + p->identity() + " on " + p->description());
   }
-  std::lock_guard lock(proxies_mu_);
-  for (auto& p : fresh) proxies_.push_back(std::move(p));
 }
 
 void Daemon::HandleSignal(int signo, MonoTime now, bool* stop) {
@@ -415,7 +414,7 @@ int Daemon::Run() {
   if (socket_) socket_->Start();  // after the line above, which tests and operators read first
   for (auto& p : proxies_) {
     p->Start();
-    LogInfo("proxy for identity " + p->config().identity + " on " + p->description());
+    LogInfo("proxy for identity " + p->identity() + " on " + p->description());
   }
 
   bool stop = false;

@@ -62,7 +62,10 @@ class Daemon final : private TokenObserver {
   std::shared_ptr<const ServedIdentities> Served() const;
   void SetLogPrefixes();
   void SetLogPrefix(Identity& id, bool several);
-  ProxyTarget TargetOf(const std::string& identity) const;
+  /// What `identity`'s proxy relays to under `config` (its board once its keeper exists).
+  ProxyTarget TargetOf(const std::string& identity, const Config& config) const;
+  /// The callback through which the socket and the proxies ask for logins.
+  RefreshRequest Requester();
   ProxyServer* FindProxy(const std::string& section) const;
   void ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh);
   std::string ProxyMetrics() const;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/epoll_tag.h"
 #include "base/http_head.h"
 #include "base/log.h"
 #include "proxy/body_framer.h"
@@ -56,10 +57,6 @@ constexpr size_t kMaxAnswerHead = 64 * 1024;
 /// Idle connections to one server kept per event-loop thread, and for how long.
 constexpr size_t kPoolPerServer = 16;
 constexpr MonoDuration kPoolIdle = std::chrono::seconds(15);
-
-uint64_t Tag(int fd, uint32_t id) {
-  return (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
-}
 
 enum class Phase {
   kHead,     // reading a request head (or idle between requests)
@@ -340,11 +337,11 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
     for (int fd : {impl->listener.fd(), impl->tcp_fd}) {
       if (fd < 0) continue;
       ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-      ev.data.u64 = Tag(fd, 0);
+      ev.data.u64 = EpollTag(fd, 0);
       epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev);
     }
     ev.events = EPOLLIN;
-    ev.data.u64 = Tag(w.wake, 0);
+    ev.data.u64 = EpollTag(w.wake, 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
   }
   return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
@@ -433,6 +430,8 @@ void ProxyServer::OnLoginFinished(const std::string& identity, const LoginOutcom
 }
 
 ProxyConfig ProxyServer::config() const { return *impl_->Settings(); }
+const std::string& ProxyServer::identity() const { return impl_->config.identity; }
+const std::string& ProxyServer::section() const { return impl_->config.section; }
 
 std::string ProxyServer::description() const {
   const ProxyConfig& c = impl_->config;
@@ -460,8 +459,8 @@ void ProxyServer::Impl::Run(Worker& w) {
       return;
     }
     for (int i = 0; i < n; ++i) {
-      int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
-      uint32_t id = static_cast<uint32_t>(events[i].data.u64 >> 32);
+      int fd = EpollTagFd(events[i].data.u64);
+      uint32_t id = EpollTagId(events[i].data.u64);
       if (id == 0 && (fd == listener.fd() || fd == tcp_fd)) {
         Accept(w, fd);
       } else if (id == 0 && fd == w.wake) {
@@ -1286,14 +1285,7 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
   if (reading) s.cstall = false;
   if (reading || ((s.cev & EPOLLIN) && !s.cstall && !s.client_eof)) want |= EPOLLIN | EPOLLRDHUP;
   if (Pending(s.cout, s.cout_off)) want |= EPOLLOUT;
-  if (!s.creg || want != s.cev) {
-    epoll_event ev{};
-    ev.events = want;
-    ev.data.u64 = Tag(s.cfd, s.id);
-    epoll_ctl(w.epoll, s.creg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s.cfd, &ev);
-    s.cev = want;
-    s.creg = true;
-  }
+  SetEpollInterest(w.epoll, s.cfd, s.id, want, &s.creg, &s.cev);
   if (s.ufd < 0) return;
   want = 0;
   if (s.handshaking) {
@@ -1306,14 +1298,7 @@ void ProxyServer::Impl::Watch(Worker& w, Session& s) {
   if (ureading) s.ustall = false;
   if (ureading || (!s.connecting && !s.handshaking && (s.uev & EPOLLIN) && !s.ustall))
     want |= EPOLLIN | EPOLLRDHUP;
-  if (!s.ureg || want != s.uev) {
-    epoll_event ev{};
-    ev.events = want;
-    ev.data.u64 = Tag(s.ufd, s.id);
-    epoll_ctl(w.epoll, s.ureg ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s.ufd, &ev);
-    s.uev = want;
-    s.ureg = true;
-  }
+  SetEpollInterest(w.epoll, s.ufd, s.id, want, &s.ureg, &s.uev);
 }
 
 void ProxyServer::Impl::Sweep(Worker& w) {

@@ -67,6 +67,9 @@ class ProxyServer final : public TokenObserver {
 
   /// The settings in force (a copy: a reload may replace them).
   ProxyConfig config() const;
+  /// The section's identity and name, fixed at creation.
+  const std::string& identity() const;
+  const std::string& section() const;
   std::string description() const;
   ProxyCounts counts() const;
 

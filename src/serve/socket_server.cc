@@ -15,6 +15,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "base/epoll_tag.h"
 #include "base/log.h"
 #include "serve/metrics_text.h"
 #include "serve/socket_api.h"
@@ -26,11 +27,6 @@ namespace {
 constexpr int kThreads = 2;
 constexpr int kMaxRequestsPerConnection = 10000;
 constexpr int kAcceptBatch = 32;
-
-// epoll's user data: the descriptor and the connection id (0 for the listener and eventfd).
-uint64_t EventTag(int fd, uint32_t id) {
-  return (static_cast<uint64_t>(id) << 32) | static_cast<uint32_t>(fd);
-}  // HTTP status codes 0..599 for request metrics
 
 struct Peer {
   uid_t uid = static_cast<uid_t>(-1);
@@ -264,10 +260,10 @@ Result<std::unique_ptr<SocketServer>> SocketServer::Create(
     if (w.epoll < 0 || w.wake < 0) return Error{std::string("socket: epoll: ") + strerror(errno)};
     epoll_event ev{};
     ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-    ev.data.u64 = EventTag(impl->listener.fd(), 0);
+    ev.data.u64 = EpollTag(impl->listener.fd(), 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, impl->listener.fd(), &ev);
     ev.events = EPOLLIN;
-    ev.data.u64 = EventTag(w.wake, 0);
+    ev.data.u64 = EpollTag(w.wake, 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
   }
   return std::unique_ptr<SocketServer>(new SocketServer(std::move(impl)));
@@ -371,8 +367,8 @@ void SocketServer::Impl::Run(Worker& w) {
       return;
     }
     for (int i = 0; i < n; ++i) {
-      int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
-      uint32_t id = static_cast<uint32_t>(events[i].data.u64 >> 32);
+      int fd = EpollTagFd(events[i].data.u64);
+      uint32_t id = EpollTagId(events[i].data.u64);
       if (fd == listener.fd()) {
         Accept(w);
       } else if (fd == w.wake) {
@@ -565,13 +561,7 @@ void SocketServer::Impl::Watch(Worker& w, Connection& c) {
   uint32_t want = 0;
   if (c.lingering || (!busy && !c.peer_closed)) want |= EPOLLIN | EPOLLRDHUP;
   if (c.out_off < c.out.size()) want |= EPOLLOUT;
-  if (c.registered && want == c.events) return;
-  epoll_event ev{};
-  ev.events = want;
-  ev.data.u64 = EventTag(c.fd, c.id);
-  epoll_ctl(w.epoll, c.registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &ev);
-  c.events = want;
-  c.registered = true;
+  SetEpollInterest(w.epoll, c.fd, c.id, want, &c.registered, &c.events);
 }
 
 void SocketServer::Impl::Flush(Worker& w, Connection& c) {
