@@ -342,6 +342,14 @@ class Daemon:
         self.kill()
 
 
+def write_ini(path: str, sections: dict) -> str:
+    """Writes {section: {key: value}} as an INI file; returns `path`."""
+    with open(path, "w") as f:
+        for section, keys in sections.items():
+            f.write(f"[{section}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items()))
+    return path
+
+
 def write_secret(path: str, content: str, mode: int = 0o600) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w") as handle:

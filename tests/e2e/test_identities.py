@@ -13,7 +13,8 @@ import time
 import unittest
 
 from harness import (NOBODY, PASSWORD, TOKEND, KeepAliveClient, TokendTestCase, main, request_as,
-                     read_file, run_cli, socket_fds, state_path_of, wait_until, write_secret)
+                     read_file, run_cli, socket_fds, state_path_of, wait_until, write_ini,
+                     write_secret)
 
 
 def reap(process: subprocess.Popen) -> None:
@@ -328,13 +329,7 @@ class IdentitiesTest(TokendTestCase):
     # ------------------------------------------------------------------ reload and restart
 
     def write_config(self, sections: dict) -> str:
-        path = os.path.join(self.dir, "tokend.ini")
-        with open(path, "w") as f:
-            for section, keys in sections.items():
-                f.write(f"[{section}]\n")
-                for key, value in keys.items():
-                    f.write(f"{key} = {value}\n")
-        return path
+        return write_ini(os.path.join(self.dir, "tokend.ini"), sections)
 
     def sections(self, identities: dict) -> dict:
         """INI sections for {name: (nacos, user, password)}, default identity included."""

@@ -20,7 +20,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_nacos import V1_CONFIGS, V1_LISTENER, listening_configs, token_fingerprint  # noqa: E402
 from harness import (NOBODY, KeepAliveClient, TokendTestCase, UnixHTTPConnection, main,  # noqa: E402
-                     wait_until)
+                     wait_until, write_ini)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -471,10 +471,8 @@ class IdentitiesTest(ProxyTestCase):
 
 class ProxyReloadTest(ProxyTestCase):
     def write_ini(self, proxy: dict | None) -> None:
-        with open(self.ini, "w") as f:
-            f.write(f"[nacos]\nservers = {self.nacos.server_entry}\n")
-            if proxy is not None:
-                f.write("[proxy]\n" + "".join(f"{k} = {v}\n" for k, v in proxy.items()))
+        sections = {"nacos": {"servers": self.nacos.server_entry}}
+        write_ini(self.ini, sections if proxy is None else {**sections, "proxy": proxy})
 
     def reload(self, expect: str) -> None:
         """HUP, then waits until that reload ended (each ends with one of two lines, and the
