@@ -154,7 +154,7 @@ class FakeNacos(PortFileServer):
         self._control("POST", "/_fake/fault", params)
 
     def set(self, **settings) -> None:
-        """Changes ttl, cache, ttl_mode, secret, password and/or clock_offset at runtime."""
+        """Changes ttl, cache, ttl_mode, secret, password, clock_offset(_ms) at runtime."""
         params = {}
         for key, value in settings.items():
             params[key] = ("1" if value else "0") if isinstance(value, bool) else str(value)

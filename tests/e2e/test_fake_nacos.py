@@ -195,6 +195,21 @@ class LoginTest(FakeNacosTestCase):
         self.assertEqual(third["tokenTtl"], 100)
         self.assertEqual(nacos.stats()["tokens_issued"], 2)
 
+    def test_cache_counts_milliseconds(self):
+        # CachedJwtTokenManager keeps its own expiry in milliseconds from the mint: 0.5 s into a
+        # second, reuse ends 0.5 s into the second ttl/10 before exp, and tokenTtl rounds down.
+        nacos = self.start(fixed_now=FIXED_NOW, ttl=100, cache=True)
+        nacos.set(clock_offset_ms=500)
+        first = json.loads(nacos.login()[2])
+        nacos.set(clock_offset_ms=90_400)
+        second = json.loads(nacos.login()[2])
+        self.assertEqual((second["accessToken"], second["tokenTtl"]), (first["accessToken"], 10))
+        nacos.set(clock_offset_ms=90_501)  # 9.999 s left: under ttl/10, a fresh token.
+        third = json.loads(nacos.login()[2])
+        self.assertNotEqual(third["accessToken"], first["accessToken"])
+        with self.assertRaisesRegex(RuntimeError, "400 clock_offset and clock_offset_ms"):
+            nacos.set(clock_offset=1, clock_offset_ms=1)
+
     def test_ttl_mode_configured(self):
         nacos = self.start(fixed_now=FIXED_NOW, ttl=100, ttl_mode="configured")
         token = json.loads(nacos.login()[2])["accessToken"]

@@ -13,13 +13,13 @@ int64_t Clock::NowMillis() const {
                std::chrono::system_clock::now().time_since_epoch())
                .count();
   }
-  return base + offset_seconds_.load() * 1000;
+  return base + offset_millis_.load();
 }
 
-int64_t Clock::NowSeconds() const {
-  // Floor division keeps whole seconds consistent with NowMillis for any offset sign.
-  const int64_t millis = NowMillis();
+int64_t FloorSeconds(int64_t millis) {
   return millis >= 0 ? millis / 1000 : -((-millis + 999) / 1000);
 }
+
+int64_t Clock::NowSeconds() const { return FloorSeconds(NowMillis()); }
 
 }  // namespace fake_nacos

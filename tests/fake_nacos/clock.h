@@ -8,6 +8,9 @@
 
 namespace fake_nacos {
 
+// Whole seconds of an epoch time in milliseconds, rounded down for either sign.
+int64_t FloorSeconds(int64_t millis);
+
 // Token expiry and timestamps use this clock. `fixed_now` (hidden flag --fixed-now) freezes it so
 // tests can predict tokens byte for byte; the offset emulates a server whose clock is skewed.
 class Clock {
@@ -17,12 +20,11 @@ class Clock {
   int64_t NowSeconds() const;
   int64_t NowMillis() const;
 
-  void set_offset_seconds(int64_t offset) { offset_seconds_.store(offset); }
-  int64_t offset_seconds() const { return offset_seconds_.load(); }
+  void set_offset_millis(int64_t offset) { offset_millis_.store(offset); }
 
  private:
   const std::optional<int64_t> fixed_now_;
-  std::atomic<int64_t> offset_seconds_{0};
+  std::atomic<int64_t> offset_millis_{0};
 };
 
 }  // namespace fake_nacos

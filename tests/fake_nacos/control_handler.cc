@@ -77,7 +77,8 @@ HttpResponse ControlHandler::SetFault(const HttpRequest& request) {
 
 HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
   static const std::set<std::string> kKnown = {
-      "ttl", "cache", "ttl_mode", "secret", "password", "clock_offset", "long_poll_min_ms"};
+      "ttl",      "cache",        "ttl_mode",        "secret",
+      "password", "clock_offset", "clock_offset_ms", "long_poll_min_ms"};
   for (const auto& [name, value] : request.Params()) {
     if (!kKnown.contains(name)) return Plain(400, "unknown parameter " + name);
   }
@@ -86,7 +87,7 @@ HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
   std::optional<bool> cache;
   std::optional<TtlMode> ttl_mode;
   std::optional<std::string> key;
-  std::optional<int64_t> clock_offset;
+  std::optional<int64_t> clock_offset_ms;
   if (const auto text = request.Param("ttl")) {
     ttl = ParseInteger(*text);
     if (!ttl || *ttl < 0) return Plain(400, "bad ttl");
@@ -104,8 +105,14 @@ HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
     if (!key) return Plain(400, "bad secret (base64 of at least 32 bytes)");
   }
   if (const auto text = request.Param("clock_offset")) {
-    clock_offset = ParseInteger(*text);
-    if (!clock_offset) return Plain(400, "bad clock_offset");
+    const auto seconds = ParseInteger(*text);
+    if (!seconds) return Plain(400, "bad clock_offset");
+    clock_offset_ms = *seconds * 1000;
+  }
+  if (const auto text = request.Param("clock_offset_ms")) {
+    if (clock_offset_ms) return Plain(400, "clock_offset and clock_offset_ms together");
+    clock_offset_ms = ParseInteger(*text);
+    if (!clock_offset_ms) return Plain(400, "bad clock_offset_ms");
   }
   std::optional<int64_t> long_poll_min_ms;
   if (const auto text = request.Param("long_poll_min_ms")) {
@@ -117,7 +124,7 @@ HttpResponse ControlHandler::SetOptions(const HttpRequest& request) {
   if (cache) targets_.tokens.SetCache(*cache);
   if (ttl_mode) targets_.tokens.SetTtlMode(*ttl_mode);
   if (key) targets_.tokens.SetKey(*key);
-  if (clock_offset) targets_.clock.set_offset_seconds(*clock_offset);
+  if (clock_offset_ms) targets_.clock.set_offset_millis(*clock_offset_ms);
   if (const auto password = request.Param("password")) {
     targets_.credentials.SetPassword(*password);
   }

@@ -17,11 +17,16 @@ TokenService::TokenService(const Clock& clock, TokenPolicy policy)
 
 TokenGrant TokenService::Issue(const std::string& user) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const int64_t now = clock_.NowSeconds();
+  const int64_t now_ms = clock_.NowMillis();
+  const int64_t now = FloorSeconds(now_ms);
   if (policy_.cache) {
+    // CachedJwtTokenManager counts in milliseconds: reuse while now + validity/10 (whole
+    // seconds) <= the entry's expiry, report floor((expiry - now) / 1000). Whole-second
+    // arithmetic here would hand out tokens with under a second left.
     const auto cached = cache_.find(user);
-    if (cached != cache_.end() && now + policy_.ttl_seconds / 10 <= cached->second.exp) {
-      return {cached->second.token, cached->second.exp, ReportedTtlLocked(cached->second.exp, now),
+    if (cached != cache_.end() &&
+        now_ms + policy_.ttl_seconds / 10 * 1000 <= cached->second.expires_ms) {
+      return {cached->second.token, cached->second.exp, (cached->second.expires_ms - now_ms) / 1000,
               false};
     }
   }
@@ -30,7 +35,7 @@ TokenGrant TokenService::Issue(const std::string& user) {
       policy_.algorithm_by_key_size ? AlgorithmForKey(policy_.key.size()) : JwtAlgorithm::kHs256;
   TokenGrant grant{SignJwt(algorithm, policy_.key, user, exp), exp, ReportedTtlLocked(exp, now),
                    true};
-  if (policy_.cache) cache_[user] = {grant.token, exp};
+  if (policy_.cache) cache_[user] = {grant.token, exp, now_ms + policy_.ttl_seconds * 1000};
   return grant;
 }
 

@@ -68,7 +68,8 @@ class TokenService {
  private:
   struct CachedToken {
     std::string token;
-    int64_t exp = 0;
+    int64_t exp = 0;         // The JWT's exp claim, whole seconds.
+    int64_t expires_ms = 0;  // The cache's own expiry: minted at + validity, in milliseconds.
   };
 
   int64_t ReportedTtlLocked(int64_t exp, int64_t now) const;
