@@ -14,6 +14,15 @@
 #include "proxy/proxy_metrics.h"
 
 namespace tokend {
+namespace {
+
+// A [proxy] section keeps its running server across a reload unless the
+// address it is bound to changed.
+bool SameAddress(const ProxyConfig& a, const ProxyConfig& b) {
+  return a.path == b.path && a.listen_text == b.listen_text;
+}
+
+}  // namespace
 
 Daemon::Daemon(const Clock* clock, PreparedConfig config, ConfigSource source)
     : clock_(clock), prepared_(std::move(config)), source_(std::move(source)) {
@@ -208,12 +217,23 @@ void Daemon::Reload(MonoTime now) {
     else
       problems.push_back(server.error());
   }
-  // New [proxy] sections are bound now too, for the same reason; an added
-  // identity's board is set once its keeper exists (SetTarget below).
+  // [proxy] sections that need a server of their own (new ones, and kept ones
+  // with a new path or listen address) are bound now too, for the same reason;
+  // an added identity's board is set once its keeper exists (SetTarget below).
+  // An address one of the running proxies holds (a path moved to another
+  // section, the listen address of a section whose path changed) is bound
+  // after the commit, once that proxy has stopped: the configuration check
+  // guarantees the new configuration gives it to no other section.
   std::vector<std::unique_ptr<ProxyServer>> fresh_proxies;
+  std::vector<ProxyConfig> takeovers;
   for (const ProxyConfig& pc :
        problems.empty() ? next.config.proxies : std::vector<ProxyConfig>{}) {
-    if (FindProxy(pc.section)) continue;
+    const ProxyServer* current = FindProxy(pc.section);
+    if (current && SameAddress(current->config(), pc)) continue;
+    if (HeldByProxy(pc)) {
+      takeovers.push_back(pc);
+      continue;
+    }
     auto proxy = ProxyServer::Create(pc, TargetOf(pc.identity, next.config), clock_, Requester());
     if (proxy)
       fresh_proxies.push_back(std::move(*proxy));
@@ -290,7 +310,7 @@ void Daemon::Reload(MonoTime now) {
     }
   }
   if (socket_) socket_->SetIdentities(Served());
-  ReloadProxies(std::move(fresh_proxies));
+  ReloadProxies(std::move(fresh_proxies), takeovers);
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -312,19 +332,33 @@ ProxyServer* Daemon::FindProxy(const std::string& section) const {
   return nullptr;
 }
 
-// After a reload's commit: sections gone are stopped, kept ones take their
-// new settings in place (a new path or listen address waits for a restart),
-// and `fresh` (bound before the commit) start.
-void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
+bool Daemon::HeldByProxy(const ProxyConfig& pc) const {
+  for (const auto& p : proxies_) {
+    const ProxyConfig c = p->config();
+    if (!pc.path.empty() && c.path == pc.path) return true;
+    if (!pc.listen_text.empty() && !c.listen_text.empty() && c.listen == pc.listen) return true;
+  }
+  return false;
+}
+
+// After a reload's commit: proxies whose section is gone or has a new address
+// stop, the others take their new settings in place, then `fresh` (bound
+// before the commit) and `takeovers` (bound now that the proxies holding their
+// addresses have stopped) start.
+void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh,
+                           const std::vector<ProxyConfig>& takeovers) {
+  auto next_of = [this](const ProxyServer& p) -> const ProxyConfig* {
+    for (const ProxyConfig& pc : prepared_.config.proxies) {
+      if (pc.section == p.section()) return &pc;
+    }
+    return nullptr;
+  };
   std::vector<std::unique_ptr<ProxyServer>> gone;
   {
     std::lock_guard lock(proxies_mu_);
     for (auto it = proxies_.begin(); it != proxies_.end();) {
-      const ProxyConfig* next = nullptr;
-      for (const ProxyConfig& pc : prepared_.config.proxies) {
-        if (pc.section == (*it)->section()) next = &pc;
-      }
-      if (next) {
+      const ProxyConfig* next = next_of(**it);
+      if (next && SameAddress((*it)->config(), *next)) {
         ++it;
         continue;
       }
@@ -334,22 +368,23 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   }
   for (auto& p : gone) {
     p->Stop();
-    LogInfo("proxy for identity " + p->identity() + " stopped (its section was removed)");
+    LogInfo(
+        "proxy for identity " + p->identity() + " stopped (" +
+        (next_of(*p) ? "its section has a new path or listen address" : "its section was removed") +
+        ")");
   }
-  for (const ProxyConfig& pc : prepared_.config.proxies) {
-    ProxyServer* p = FindProxy(pc.section);
-    if (!p) continue;
-    ProxyConfig in_place = pc;
-    const ProxyConfig bound = p->config();
-    if (pc.path != bound.path || pc.listen_text != bound.listen_text) {
-      LogWarning("reload: " + pc.section +
-                 ": a new path or listen address takes effect at the next restart; its other "
-                 "settings are applied");
-      in_place.path = bound.path;
-      in_place.listen_text = bound.listen_text;
-      in_place.listen = bound.listen;
+  for (auto& p : proxies_) {
+    if (Status s = p->Reconfigure(*next_of(*p)); !s) LogError("reload: " + s.error());
+  }
+  for (const ProxyConfig& pc : takeovers) {
+    auto proxy =
+        ProxyServer::Create(pc, TargetOf(pc.identity, prepared_.config), clock_, Requester());
+    if (proxy) {
+      fresh.push_back(std::move(*proxy));
+    } else {
+      LogError("reload: " + proxy.error() + "; [" + pc.section +
+               "] is not served until a reload or restart binds it");
     }
-    if (Status s = p->Reconfigure(in_place); !s) LogError("reload: " + s.error());
   }
   std::vector<ProxyServer*> to_start;
   {

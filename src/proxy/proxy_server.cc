@@ -199,6 +199,7 @@ struct ProxyServer::Impl {
     std::thread thread;
     std::unordered_map<uint32_t, Session> sessions;
     uint32_t next_id = 0;
+    uint64_t exchanges_checked = 1;  // settings generation its exchanges under way were checked at
     UpstreamPool pool{kPoolPerServer, kPoolIdle};
   };
   std::array<Worker, kThreads> workers;
@@ -253,6 +254,8 @@ struct ProxyServer::Impl {
     s.authorizing = true;
     return true;
   }
+  /// After a reload: ends the exchanges under way of callers no longer allowed.
+  void RecheckExchanges(Worker& w);
   void OnEvent(Worker& w, Session& s, int fd, uint32_t events);
   void ClientRead(Worker& w, Session& s);
   void Advance(Worker& w, Session& s);
@@ -388,7 +391,7 @@ Status ProxyServer::Reconfigure(const ProxyConfig& config) {
   const ProxyConfig& fixed = impl_->config;
   if (config.section != fixed.section || config.path != fixed.path ||
       config.listen_text != fixed.listen_text) {
-    return Error{fixed.section + ": a new path or listen address needs a restart"};
+    return Error{fixed.section + ": a new path or listen address needs a new server"};
   }
   {
     // The allow lists first: a mode or group that cannot be applied must not keep the old ones.
@@ -396,6 +399,7 @@ Status ProxyServer::Reconfigure(const ProxyConfig& config) {
     impl_->settings = std::make_shared<const ProxyConfig>(config);
   }
   impl_->settings_generation.fetch_add(1);
+  impl_->WakeAll();  // exchanges under way are checked against the new lists
   if (config.path.empty()) return Status::Ok();
   SocketConfig sc;
   sc.path = config.path;
@@ -471,6 +475,7 @@ void ProxyServer::Impl::Run(Worker& w) {
           if (!s.dead && s.resolving) Connect(w, s);      // the resolver answered (maybe)
           if (!s.dead && s.authorizing) Authorize(w, s);  // likewise the user database
         }
+        RecheckExchanges(w);
       } else if (auto it = w.sessions.find(id); it != w.sessions.end() && !it->second.dead) {
         OnEvent(w, it->second, fd, events[i].events);
       }
@@ -480,6 +485,36 @@ void ProxyServer::Impl::Run(Worker& w) {
       it = it->second.dead ? w.sessions.erase(it) : std::next(it);
     }
   }
+}
+
+// An exchange under way for a caller a reload no longer allows ends: with 403
+// while nothing of the answer was sent (a held long poll), else by closing the
+// connection. One whose groups are still being looked up is checked when they
+// arrive (the lookup wakes every worker); idle connections at their next request.
+void ProxyServer::Impl::RecheckExchanges(Worker& w) {
+  const uint64_t generation = settings_generation.load();
+  if (w.exchanges_checked == generation) return;
+  const auto settings = Settings();
+  bool all_checked = true;
+  for (auto& [sid, s] : w.sessions) {
+    if (s.dead || s.phase == Phase::kHead || s.authorizing || s.access_checked == generation)
+      continue;
+    if (NeedsGroups(settings->access, s.peer) &&
+        user_groups->Get(s.peer.uid).state == GroupLookups::State::kPending) {
+      all_checked = false;
+      continue;
+    }
+    if (StillAllowed(s)) continue;
+    LogRefusal("uid " + std::to_string(s.peer.uid) + " is no longer in " + config.section +
+               ".allow_users / " + config.section + ".allow_groups; its exchange under way ends");
+    if (s.response_started) {
+      Close(w, s);
+    } else {
+      s.close_after = true;
+      Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
+    }
+  }
+  if (all_checked) w.exchanges_checked = generation;
 }
 
 void ProxyServer::Impl::LogRefusal(const std::string& who) {

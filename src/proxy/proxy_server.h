@@ -59,7 +59,8 @@ class ProxyServer final : public TokenObserver {
   /// A reload's new settings of this section, applied in place: allow lists
   /// (a caller no longer allowed gets 403 at its next request), timeout, the
   /// socket file's mode and group. The path and the listen address are bound
-  /// at creation: an error says a change of them needs a restart.
+  /// at creation (a reload that changes them makes a new server): an error
+  /// says so if they differ.
   Status Reconfigure(const ProxyConfig& config);
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;

@@ -20,7 +20,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fake_nacos import V1_CONFIGS, V1_LISTENER, listening_configs, token_fingerprint  # noqa: E402
 from harness import (NOBODY, KeepAliveClient, TokendTestCase, UnixHTTPConnection, main,  # noqa: E402
-                     wait_until, write_ini)
+                     read_file, wait_until, write_ini)
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -520,25 +520,85 @@ class ProxyReloadTest(ProxyTestCase):
         self.addCleanup(held.close)
         self.assertEqual(held.answer().split()[0], "200")
 
-        # Narrowed: nobody is refused, on a new connection and on the one it kept open.
+        # A long poll of nobody's that Nacos holds when the reload comes.
+        listening = urllib.parse.urlencode(
+            {"Listening-Configs": listening_configs([("probe", "DEFAULT_GROUP", md5("probe"))])})
+        poll = subprocess.Popen(
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "curl", "-s",
+             "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", self.proxy_path,
+             "-H", "Long-Pulling-Timeout: 30000", "--data", listening,
+             f"http://localhost/nacos{V1_LISTENER}"], stdout=subprocess.PIPE, text=True)
+        self.addCleanup(poll.kill)
+        wait_until(lambda: "long poll held" in self.nacos.log_text(), what="the poll held")
+
+        # Narrowed: nobody is refused, on a new connection, on the one it kept open, and in the
+        # exchange it had under way.
         self.write_ini({**open_to_nobody, "allow_users": "0"})
         self.reload("configuration reloaded")
+        self.assertEqual(poll.communicate(timeout=5)[0], "403")
         self.assertEqual(self.as_nobody(self.proxy_path), "403")
         self.assertEqual(held.next().split()[0], "403")
         self.assertEqual(self.get("probe")[0], 200, "root still may")
 
-        # A new path waits for a restart; the rest of the section is applied.
+        # A new path: bound before the commit, with the rest of the section; the old one goes.
         moved = os.path.join(self.dir, "run", "moved.sock")
         self.write_ini({**open_to_nobody, "path": moved})
-        self.reload(r"reload: proxy: a new path or listen address takes effect at the next restart")
-        self.assertFalse(os.path.exists(moved))
-        self.assertEqual(self.as_nobody(self.proxy_path), "200", "allow_users applied")
+        self.reload(r"proxy for identity default stopped \(its section has a new path or listen "
+                    r"address\)\n.*proxy for identity default on " + re.escape(moved))
+        self.assertFalse(os.path.exists(self.proxy_path))
+        self.assertEqual(self.as_nobody(moved), "200", "allow_users applied")
+
+        # A new path that cannot be bound fails the reload; the proxy goes on where it was.
+        self.write_ini({**open_to_nobody, "path": elsewhere})
+        self.reload("reload failed; the previous configuration stays in force")
+        self.assertEqual(self.as_nobody(moved), "200")
 
         # Removed: stopped, its socket file gone.
         self.write_ini(None)
-        self.reload("proxy for identity default stopped")
-        wait_until(lambda: not os.path.exists(self.proxy_path), what="the proxy socket removed")
+        self.reload(r"proxy for identity default stopped \(its section was removed\)")
+        wait_until(lambda: not os.path.exists(moved), what="the proxy socket removed")
         self.assertEqual(self.d.request()[0], 200, "the token socket is unaffected")
+
+    def test_a_reload_hands_a_path_to_another_section_and_keeps_a_listen_address(self):
+        # [proxy] moves to a new path while keeping its TCP address, and [proxy:staging] takes
+        # the path [proxy] had: both are addresses the running proxy holds until it stops.
+        a = self.fake_nacos(long_poll_min_ms=0)
+        b = self.fake_nacos(long_poll_min_ms=0)
+        self.ini = os.path.join(self.dir, "tokend.ini")
+        run = os.path.join(self.dir, "run")
+        first, second = os.path.join(run, "first.sock"), os.path.join(run, "second.sock")
+        listen = f"127.0.0.1:{free_port()}"
+        identities = {"nacos": {"servers": a.server_entry},
+                      "nacos:staging": {"servers": b.server_entry, "username": "nacos",
+                                        "password_file": self.password_file},
+                      "file:staging": {"path": os.path.join(run, "staging.token")}}
+        write_ini(self.ini, {**identities, "proxy": {"path": first, "listen": listen}})
+        d = self.d = self.daemon([a.server_entry], start=False, config_file=self.ini)
+        del d.defines["nacos.servers"]
+        d.start()
+        d.wait_log("proxy for identity default on")
+        token_a = d.wait_token()
+
+        write_ini(self.ini, {**identities, "proxy": {"path": second, "listen": listen},
+                             "proxy:staging": {"path": first}})
+        self.reload(r"proxy for identity default stopped \(its section has a new path")
+        log = d.wait_log(r"proxy for identity default on .*second\.sock")
+        self.assertIn("proxy for identity staging on " + first, log)
+        self.assertNotRegex(log, r"<[0-3]>reload")
+        token_b = wait_until(lambda: read_file(os.path.join(run, "staging.token")),
+                             what="the staging token")
+        probe = f"/nacos{V1_CONFIGS}?dataId=probe"
+        for where in (first, second, f"tcp:{listen}"):
+            client = KeepAliveClient(0, where, probe)
+            try:
+                self.assertEqual(client.answer().split()[0], "200", where)
+            finally:
+                client.close()
+        self.assertEqual(set(b.config_stats()["tokens_seen"]), {token_fingerprint(token_b)},
+                         "the first path now serves staging")
+        self.assertEqual(set(a.config_stats()["tokens_seen"]), {token_fingerprint(token_a)})
+        self.assertEqual(a.config_stats()["requests"].get(f"GET /nacos{V1_CONFIGS} 200"), 2,
+                         "the new path and the kept listen address serve default")
 
 
     def test_a_reload_that_lists_groups_waits_for_a_tcp_callers_groups(self):

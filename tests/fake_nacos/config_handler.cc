@@ -168,6 +168,7 @@ HttpResponse ConfigHandler::Listener(const HttpRequest& request, const ParamList
   if (timeout_ms && !no_hangup) {
     const int64_t hold = std::max(services_.settings.long_poll_min_ms.load(), *timeout_ms - 500);
     deadline += std::chrono::milliseconds(hold);
+    services_.logger.Log("long poll held for up to " + std::to_string(hold) + " ms");
   }
   const std::vector<ConfigKey> changed =
       services_.store.WaitForChange(*listened, deadline, connection.abort_flag());
