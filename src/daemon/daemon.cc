@@ -220,21 +220,17 @@ void Daemon::Reload(MonoTime now) {
   // [proxy] sections that need a server of their own (new ones, and kept ones
   // with a new path or listen address) are bound now too, for the same reason;
   // an added identity's board is set once its keeper exists (SetTarget below).
-  // An address one of the running proxies holds (a path moved to another
-  // section, the listen address of a section whose path changed) is bound
-  // after the commit, once that proxy has stopped: the configuration check
-  // guarantees the new configuration gives it to no other section.
+  // An address a running proxy holds (a path given to another section, the
+  // kept listen address of a section whose path changed) is handed over from
+  // it after the commit: the configuration check guarantees the new
+  // configuration gives it to no other section.
   std::vector<std::unique_ptr<ProxyServer>> fresh_proxies;
-  std::vector<ProxyConfig> takeovers;
   for (const ProxyConfig& pc :
        problems.empty() ? next.config.proxies : std::vector<ProxyConfig>{}) {
     const ProxyServer* current = FindProxy(pc.section);
     if (current && SameAddress(current->config(), pc)) continue;
-    if (HeldByProxy(pc)) {
-      takeovers.push_back(pc);
-      continue;
-    }
-    auto proxy = ProxyServer::Create(pc, TargetOf(pc.identity, next.config), clock_, Requester());
+    auto proxy = ProxyServer::Create(pc, TargetOf(pc.identity, next.config), clock_, Requester(),
+                                     HeldByProxies(pc));
     if (proxy)
       fresh_proxies.push_back(std::move(*proxy));
     else
@@ -310,7 +306,7 @@ void Daemon::Reload(MonoTime now) {
     }
   }
   if (socket_) socket_->SetIdentities(Served());
-  ReloadProxies(std::move(fresh_proxies), takeovers);
+  ReloadProxies(std::move(fresh_proxies));
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -332,21 +328,22 @@ ProxyServer* Daemon::FindProxy(const std::string& section) const {
   return nullptr;
 }
 
-bool Daemon::HeldByProxy(const ProxyConfig& pc) const {
+InheritedAddresses Daemon::HeldByProxies(const ProxyConfig& pc) const {
+  InheritedAddresses held;
   for (const auto& p : proxies_) {
     const ProxyConfig c = p->config();
-    if (!pc.path.empty() && c.path == pc.path) return true;
-    if (!pc.listen_text.empty() && !c.listen_text.empty() && c.listen == pc.listen) return true;
+    held.path = held.path || (!pc.path.empty() && c.path == pc.path);
+    held.listen =
+        held.listen || (!pc.listen_text.empty() && !c.listen_text.empty() && c.listen == pc.listen);
   }
-  return false;
+  return held;
 }
 
 // After a reload's commit: proxies whose section is gone or has a new address
-// stop, the others take their new settings in place, then `fresh` (bound
-// before the commit) and `takeovers` (bound now that the proxies holding their
-// addresses have stopped) start.
-void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh,
-                           const std::vector<ProxyConfig>& takeovers) {
+// stop and hand the addresses they hold to the new servers that keep them;
+// the others take their new settings in place; then the new servers (`fresh`,
+// bound before the commit) start.
+void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   auto next_of = [this](const ProxyServer& p) -> const ProxyConfig* {
     for (const ProxyConfig& pc : prepared_.config.proxies) {
       if (pc.section == p.section()) return &pc;
@@ -367,23 +364,18 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh,
     }
   }
   for (auto& p : gone) {
-    p->Stop();
+    ProxyListeners held = p->StopKeepingListeners();
+    for (auto& f : fresh) {
+      if (Status s = f->Adopt(&held); !s) LogError("reload: " + s.error());
+    }
     LogInfo(
         "proxy for identity " + p->identity() + " stopped (" +
         (next_of(*p) ? "its section has a new path or listen address" : "its section was removed") +
         ")");
-  }
+  }  // what no new server took is closed here
   for (auto& p : proxies_) {
-    if (Status s = p->Reconfigure(*next_of(*p)); !s) LogError("reload: " + s.error());
-  }
-  for (const ProxyConfig& pc : takeovers) {
-    auto proxy =
-        ProxyServer::Create(pc, TargetOf(pc.identity, prepared_.config), clock_, Requester());
-    if (proxy) {
-      fresh.push_back(std::move(*proxy));
-    } else {
-      LogError("reload: " + proxy.error() + "; [" + pc.section +
-               "] is not served until a reload or restart binds it");
+    if (const ProxyConfig* next = next_of(*p)) {
+      if (Status s = p->Reconfigure(*next); !s) LogError("reload: " + s.error());
     }
   }
   std::vector<ProxyServer*> to_start;

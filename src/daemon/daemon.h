@@ -67,10 +67,9 @@ class Daemon final : private TokenObserver {
   /// The callback through which the socket and the proxies ask for logins.
   RefreshRequest Requester();
   ProxyServer* FindProxy(const std::string& section) const;
-  /// Whether a running proxy holds `pc`'s path or listen address.
-  bool HeldByProxy(const ProxyConfig& pc) const;
-  void ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh,
-                     const std::vector<ProxyConfig>& takeovers);
+  /// Which of `pc`'s addresses a running proxy holds.
+  InheritedAddresses HeldByProxies(const ProxyConfig& pc) const;
+  void ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh);
   std::string ProxyMetrics() const;
   void RequestRefresh(const std::string& identity, uint64_t rejected_generation);
   void HandleRefreshRequests(MonoTime now);

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "base/epoll_tag.h"
 #include "base/http_head.h"
@@ -290,9 +291,30 @@ struct ProxyServer::Impl {
 ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ProxyServer::~ProxyServer() { Stop(); }
 
+ProxyListeners::ProxyListeners(ProxyListeners&& o) noexcept
+    : unix_listener(std::move(o.unix_listener)),
+      tcp_fd(std::exchange(o.tcp_fd, -1)),
+      tcp_address(o.tcp_address) {}
+
+ProxyListeners::~ProxyListeners() {
+  if (tcp_fd >= 0) ::close(tcp_fd);
+}
+
+namespace {
+
+void WatchListener(int epoll, int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.u64 = EpollTag(fd, 0);
+  epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& config,
                                                          ProxyTarget target, const Clock* clock,
-                                                         RefreshRequest request_refresh) {
+                                                         RefreshRequest request_refresh,
+                                                         InheritedAddresses inherited) {
   if (Status s = AddTls(&target); !s) return Error{config.section + ": " + s.error()};
   auto impl = std::make_unique<Impl>();
   impl->config = config;
@@ -305,7 +327,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
       clock,
       LookupTiming{std::chrono::seconds(30), std::chrono::seconds(1), std::chrono::minutes(10)},
       LookupUserGroups, [p = impl.get()] { p->WakeAll(); });
-  if (!config.path.empty()) {
+  if (!config.path.empty() && !inherited.path) {
     SocketConfig sc;
     sc.path = config.path;
     sc.mode = config.mode;
@@ -319,7 +341,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
     }
     impl->listener = std::move(*bound);
   }
-  if (!config.listen_text.empty()) {
+  if (!config.listen_text.empty() && !inherited.listen) {
     auto fd = BindLoopback(config.listen, config.section + ".listen");
     if (!fd) return Error{fd.error()};
     impl->tcp_fd = *fd;
@@ -336,13 +358,10 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
     w.wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w.epoll < 0 || w.wake < 0)
       return Error{config.section + ": epoll: " + std::string(strerror(errno))};
-    epoll_event ev{};
     for (int fd : {impl->listener.fd(), impl->tcp_fd}) {
-      if (fd < 0) continue;
-      ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-      ev.data.u64 = EpollTag(fd, 0);
-      epoll_ctl(w.epoll, EPOLL_CTL_ADD, fd, &ev);
+      if (fd >= 0) WatchListener(w.epoll, fd);
     }
+    epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = EpollTag(w.wake, 0);
     epoll_ctl(w.epoll, EPOLL_CTL_ADD, w.wake, &ev);
@@ -356,8 +375,11 @@ void ProxyServer::Start() {
   for (auto& w : impl_->workers) w.thread = std::thread([this, &w] { impl_->Run(w); });
 }
 
-void ProxyServer::Stop() {
-  if (impl_->stopping.exchange(true)) return;
+void ProxyServer::Stop() { ProxyListeners closed_with_it = StopKeepingListeners(); }
+
+ProxyListeners ProxyServer::StopKeepingListeners() {
+  ProxyListeners held;
+  if (impl_->stopping.exchange(true)) return held;
   impl_->resolver->Stop();
   impl_->user_groups->Stop();
   impl_->WakeAll();
@@ -372,9 +394,36 @@ void ProxyServer::Stop() {
     if (w.epoll >= 0) ::close(w.epoll);
     if (w.wake >= 0) ::close(w.wake);
   }
-  impl_->listener.Close();
-  if (impl_->tcp_fd >= 0) ::close(impl_->tcp_fd);
-  impl_->tcp_fd = -1;
+  held.unix_listener = std::move(impl_->listener);
+  held.tcp_fd = std::exchange(impl_->tcp_fd, -1);
+  held.tcp_address = impl_->config.listen;
+  return held;
+}
+
+Status ProxyServer::Adopt(ProxyListeners* held) {
+  const ProxyConfig& c = impl_->config;
+  Status status = Status::Ok();
+  if (!c.path.empty() && impl_->listener.fd() < 0 && held->unix_listener.fd() >= 0 &&
+      held->unix_listener.path() == c.path) {
+    impl_->listener = std::move(held->unix_listener);
+    for (auto& w : impl_->workers) WatchListener(w.epoll, impl_->listener.fd());
+    SocketConfig sc;
+    sc.path = c.path;
+    sc.mode = c.mode;
+    sc.group = c.group;
+    sc.gid = c.gid;
+    if (Status applied = impl_->listener.Apply(sc); !applied) {
+      std::string e = applied.error();
+      if (e.starts_with("socket.")) e = c.section + "." + e.substr(7);
+      status = Error{e};
+    }
+  }
+  if (!c.listen_text.empty() && impl_->tcp_fd < 0 && held->tcp_fd >= 0 &&
+      held->tcp_address == c.listen) {
+    impl_->tcp_fd = std::exchange(held->tcp_fd, -1);
+    for (auto& w : impl_->workers) WatchListener(w.epoll, impl_->tcp_fd);
+  }
+  return status;
 }
 
 Status ProxyServer::AddTls(ProxyTarget* target) {
@@ -470,12 +519,12 @@ void ProxyServer::Impl::Run(Worker& w) {
       } else if (id == 0 && fd == w.wake) {
         uint64_t v;
         (void)!::read(w.wake, &v, sizeof v);
+        RecheckExchanges(w);  // first: nothing below may go on for a caller refused now
         for (auto& [sid, s] : w.sessions) {
           if (!s.dead && s.phase == Phase::kHealing) CheckHealing(w, s);
           if (!s.dead && s.resolving) Connect(w, s);      // the resolver answered (maybe)
           if (!s.dead && s.authorizing) Authorize(w, s);  // likewise the user database
         }
-        RecheckExchanges(w);
       } else if (auto it = w.sessions.find(id); it != w.sessions.end() && !it->second.dead) {
         OnEvent(w, it->second, fd, events[i].events);
       }
@@ -487,10 +536,12 @@ void ProxyServer::Impl::Run(Worker& w) {
   }
 }
 
-// An exchange under way for a caller a reload no longer allows ends: with 403
-// while nothing of the answer was sent (a held long poll), else by closing the
-// connection. One whose groups are still being looked up is checked when they
-// arrive (the lookup wakes every worker); idle connections at their next request.
+// An exchange under way for a caller a reload no longer allows ends with 403,
+// unless Nacos has the whole request and may have acted on it: that answer is
+// passed on, and the connection closes after it. A long poll Nacos holds is
+// refused all the same (it only reads). A caller whose groups are still being
+// looked up is checked when they arrive (the lookup wakes every worker); idle
+// connections at their next request.
 void ProxyServer::Impl::RecheckExchanges(Worker& w) {
   const uint64_t generation = settings_generation.load();
   if (w.exchanges_checked == generation) return;
@@ -505,14 +556,15 @@ void ProxyServer::Impl::RecheckExchanges(Worker& w) {
       continue;
     }
     if (StillAllowed(s)) continue;
+    const bool reached_nacos =
+        s.phase == Phase::kForward && s.sent_any && s.request_done && !Pending(s.uout, s.uout_off);
+    uint64_t poll_ms = 0;
+    const bool held_poll = IsLongPoll(s.req, &poll_ms) && !s.response_started;
+    s.close_after = true;
+    if (s.response_started || (reached_nacos && !held_poll)) continue;
     LogRefusal("uid " + std::to_string(s.peer.uid) + " is no longer in " + config.section +
                ".allow_users / " + config.section + ".allow_groups; its exchange under way ends");
-    if (s.response_started) {
-      Close(w, s);
-    } else {
-      s.close_after = true;
-      Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
-    }
+    Fail(w, s, 403, "this user may not use the proxy of identity " + config.identity);
   }
   if (all_checked) w.exchanges_checked = generation;
 }

@@ -16,6 +16,7 @@
 #include "keeper/token_events.h"
 #include "proxy/tls_stream.h"
 #include "serve/socket_server.h"
+#include "serve/unix_listener.h"
 
 namespace tokend {
 
@@ -36,6 +37,29 @@ struct ProxyTarget {
   std::shared_ptr<TlsStreamFactory> tls;  // set by the proxy when a server is https
 };
 
+/// Listening sockets a reload hands from a stopped proxy to the new server of
+/// the same address (a path given to another section, the kept listen address
+/// of a section whose path changed): connections wait in the backlog instead
+/// of being refused, and nothing is left to bind after the reload committed.
+/// What no server adopts is closed with it.
+struct ProxyListeners {
+  UnixListener unix_listener;
+  int tcp_fd = -1;
+  LoopbackAddress tcp_address;
+
+  ProxyListeners() = default;
+  ProxyListeners(ProxyListeners&& o) noexcept;
+  ProxyListeners& operator=(ProxyListeners&&) = delete;
+  ~ProxyListeners();
+};
+
+/// The addresses of a new server that a running one holds: Create leaves
+/// them to Adopt.
+struct InheritedAddresses {
+  bool path = false;
+  bool listen = false;
+};
+
 /// Counters for /metrics.
 struct ProxyCounts {
   std::map<int, uint64_t> requests_by_code;
@@ -44,23 +68,31 @@ struct ProxyCounts {
 
 class ProxyServer final : public TokenObserver {
  public:
-  /// Binds the proxy's socket. Errors name the [proxy] key and the reason.
+  /// Binds the proxy's sockets, except the `inherited` ones. Errors name the
+  /// [proxy] key and the reason.
   static Result<std::unique_ptr<ProxyServer>> Create(const ProxyConfig& config, ProxyTarget target,
                                                      const Clock* clock,
-                                                     RefreshRequest request_refresh);
+                                                     RefreshRequest request_refresh,
+                                                     InheritedAddresses inherited = {});
   ~ProxyServer() override;
 
   void Start();
   /// Stops serving, closes every connection, removes the socket file.
   void Stop();
+  /// Stops like Stop, but returns the listening sockets instead of closing them.
+  ProxyListeners StopKeepingListeners();
+  /// Before Start: takes from `held` the sockets of this server's inherited
+  /// addresses. An error (the socket file's mode or group) is only reported.
+  Status Adopt(ProxyListeners* held);
 
   /// New servers or TLS settings of the identity (a reload). Thread-safe.
   void SetTarget(ProxyTarget target);
   /// A reload's new settings of this section, applied in place: allow lists
   /// (a caller no longer allowed gets 403 at its next request), timeout, the
-  /// socket file's mode and group. The path and the listen address are bound
-  /// at creation (a reload that changes them makes a new server): an error
-  /// says so if they differ.
+  /// socket file's mode and group; exchanges under way of callers no longer
+  /// allowed end. The path and the listen address are bound at creation (a
+  /// reload that changes them makes a new server): an error says so if they
+  /// differ.
   Status Reconfigure(const ProxyConfig& config);
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;

@@ -515,12 +515,9 @@ class ProxyReloadTest(ProxyTestCase):
         self.reload("proxy for identity default on " + self.proxy_path)
         self.assertEqual(self.get("probe")[0], 200)
         self.assertEqual(self.as_nobody(self.proxy_path), "200")
-        held = KeepAliveClient(NOBODY, self.proxy_path, f"/nacos{V1_CONFIGS}?dataId=probe",
-                               f"/nacos{V1_CONFIGS}?dataId=probe")
-        self.addCleanup(held.close)
-        self.assertEqual(held.answer().split()[0], "200")
 
-        # A long poll of nobody's that Nacos holds when the reload comes.
+        # A long poll of nobody's that Nacos holds when the reload comes, and a connection of
+        # nobody's kept open.
         listening = urllib.parse.urlencode(
             {"Listening-Configs": listening_configs([("probe", "DEFAULT_GROUP", md5("probe"))])})
         poll = subprocess.Popen(
@@ -530,6 +527,10 @@ class ProxyReloadTest(ProxyTestCase):
              f"http://localhost/nacos{V1_LISTENER}"], stdout=subprocess.PIPE, text=True)
         self.addCleanup(poll.kill)
         wait_until(lambda: "long poll held" in self.nacos.log_text(), what="the poll held")
+        held = KeepAliveClient(NOBODY, self.proxy_path, f"/nacos{V1_CONFIGS}?dataId=probe",
+                               f"/nacos{V1_CONFIGS}?dataId=probe")
+        self.addCleanup(held.close)
+        self.assertEqual(held.answer().split()[0], "200")
 
         # Narrowed: nobody is refused, on a new connection, on the one it kept open, and in the
         # exchange it had under way.
@@ -544,7 +545,7 @@ class ProxyReloadTest(ProxyTestCase):
         moved = os.path.join(self.dir, "run", "moved.sock")
         self.write_ini({**open_to_nobody, "path": moved})
         self.reload(r"proxy for identity default stopped \(its section has a new path or listen "
-                    r"address\)\n.*proxy for identity default on " + re.escape(moved))
+                    r"address\)[\s\S]*proxy for identity default on " + re.escape(moved))
         self.assertFalse(os.path.exists(self.proxy_path))
         self.assertEqual(self.as_nobody(moved), "200", "allow_users applied")
 
@@ -579,12 +580,19 @@ class ProxyReloadTest(ProxyTestCase):
         d.wait_log("proxy for identity default on")
         token_a = d.wait_token()
 
+        # A new path that cannot be bound fails the reload, the kept listen address too.
+        write_ini(self.ini, {**identities, "proxy": {"path": os.path.join(run, "no", "x.sock"),
+                                                     "listen": listen}})
+        self.reload("reload failed; the previous configuration stays in force")
+        self.assertTrue(os.path.exists(first))
+
         write_ini(self.ini, {**identities, "proxy": {"path": second, "listen": listen},
                              "proxy:staging": {"path": first}})
+        before = d.log()
         self.reload(r"proxy for identity default stopped \(its section has a new path")
-        log = d.wait_log(r"proxy for identity default on .*second\.sock")
+        log = d.wait_log(r"proxy for identity default on .*second\.sock")[len(before):]
         self.assertIn("proxy for identity staging on " + first, log)
-        self.assertNotRegex(log, r"<[0-3]>reload")
+        self.assertNotRegex(log, r"<[0-3]>")
         token_b = wait_until(lambda: read_file(os.path.join(run, "staging.token")),
                              what="the staging token")
         probe = f"/nacos{V1_CONFIGS}?dataId=probe"
