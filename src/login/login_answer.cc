@@ -58,6 +58,17 @@ std::variant<LoginAnswer, LoginFailure> ParseSuccess(std::string_view content_ty
     return Transient(prefix + "the answer is not valid JSON (" + std::to_string(body.size()) +
                      " bytes)");
   }
+  if (!object->has("accessToken") && object->has("code") && object->get("code").isInteger() &&
+      object->getValue<int>("code") == 401) {
+    // The RestResult of a server whose auth system is neither nacos nor ldap
+    // (nacos-auth.md §2.4): HTTP 200 for a refusal.
+    std::string message =
+        object->has("message") && object->get("message").isString()
+            ? ": \"" + QuoteServerText(object->getValue<std::string>("message"), "") + "\""
+            : "";
+    return LoginFailure{LoginFailureKind::kRejected,
+                        prefix + "code 401, credentials rejected" + message};
+  }
   if (!object->has("accessToken")) return Transient(prefix + "accessToken is missing");
   Poco::Dynamic::Var token = object->get("accessToken");
   if (!token.isString()) return Transient(prefix + "accessToken is not a string");
@@ -159,6 +170,13 @@ std::variant<LoginAnswer, LoginFailure> ParseLoginAnswer(int status, std::string
   if (status == 401 || status == 403) {
     return LoginFailure{LoginFailureKind::kRejected,
                         Status(status) + ", credentials rejected" + quoted};
+  }
+  if (status == 500 && message.starts_with("caused: User ") &&
+      message.find(" not found;") != std::string::npos) {
+    // 2.2.1-3.1 answer a user they do not know with loadUserByUsername's
+    // exception (nacos-auth.md §3.2): a rejection, not a server fault to retry.
+    return LoginFailure{LoginFailureKind::kRejected,
+                        Status(status) + ", credentials rejected (no such user)" + quoted};
   }
   if (status == 404 || status == 405 || status == 410 || status == 501) {
     return LoginFailure{LoginFailureKind::kNoSuchApi,

@@ -92,6 +92,22 @@ TEST_CASE("login answer: 401/403 are rejected credentials, quoting the server") 
   CHECK(Fail(401, "").kind == LoginFailureKind::kRejected);
 }
 
+TEST_CASE("login answer: the refusals that do not say 401 or 403 are rejections too") {
+  // 2.2.1-3.1: an unknown user is loadUserByUsername's exception, 500 (2.4+ HTML-escapes it).
+  LoginFailure f = Fail(500, "caused: User mallory not found;", "text/plain;charset=UTF-8");
+  CHECK(f.kind == LoginFailureKind::kRejected);
+  CHECK(f.reason ==
+        "HTTP 500, credentials rejected (no such user): \"caused: User mallory not "
+        "found;\"");
+  CHECK(Fail(500, "caused: User a&amp;b not found;").kind == LoginFailureKind::kRejected);
+  CHECK(Fail(500, "caused: Required String parameter 'password' is not present;").kind ==
+        LoginFailureKind::kTransient);
+  // A server whose auth system is neither nacos nor ldap answers a refusal with HTTP 200.
+  f = Fail(200, "{\"code\":401,\"message\":\"Login failed\",\"data\":null}");
+  CHECK(f.kind == LoginFailureKind::kRejected);
+  CHECK(f.reason == "HTTP 200 but code 401, credentials rejected: \"Login failed\"");
+}
+
 TEST_CASE("login answer: a missing endpoint asks for the other API generation") {
   for (int s : {404, 405, 410, 501}) CHECK(Fail(s, "").kind == LoginFailureKind::kNoSuchApi);
 }

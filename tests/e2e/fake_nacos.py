@@ -50,7 +50,7 @@ class FakeNacos(PortFileServer):
 
     Options (all optional): listen ("127.0.0.1:0"), context_path ("/nacos"), api
     ("both"|"v1"|"v3"), flavor (1|2|3), user, password (written to a 0600 file), ttl, ttl_mode
-    ("remaining"|"configured"), cache (bool), secret (base64), tls_cert + tls_key (PEM paths),
+    ("remaining"|"configured"), cache (bool), unknown_user_500 (bool), secret (base64), tls_cert + tls_key (PEM paths),
     fault (mode), max_lifetime (s), log (path; default a file in workdir), fixed_now (epoch s,
     freezes the server clock), long_poll_min_ms (shortest listener hold; Nacos: 10000),
     oidc_issuer / oidc_audience (OIDC mode), seed_configs (dict dataId -> content in
@@ -105,6 +105,8 @@ class FakeNacos(PortFileServer):
             args += ["--password-file", password_file]
         if options.pop("cache", False):
             args.append("--cache")
+        if options.pop("unknown_user_500", False):
+            args.append("--unknown-user-500")
         for data_id, content in options.pop("seed_configs", {PROBE_DATA_ID: "probe"}).items():
             args += ["--seed-config", f"{data_id}={content}"]
         extra = list(options.pop("extra_args", []))

@@ -140,6 +140,17 @@ class CoreTest(TokendTestCase):
         self.assertIn("rejected", result.stderr)
         self.assert_no_secrets(result.stderr + d.log())
 
+    def test_unknown_user_of_nacos_2_2_1_to_3_1_is_a_rejection_not_an_outage(self):
+        # Those versions answer a user they do not know with 500 "caused: User x not found;".
+        nacos = self.fake_nacos(user="someone-else", flavor=2, unknown_user_500=True)
+        d = self.daemon([nacos.server_entry], start=False)
+        result = d.run_once()
+        self.assertEqual(result.returncode, 77, result.stderr)
+        self.assertRegex(result.stderr, r"login as nacos rejected: check the user name and "
+                         r"password: .*HTTP 500, credentials rejected \(no such user\): "
+                         r"\"caused: User nacos not found;\"")
+        self.assertEqual(nacos.stats()["logins"], 1, "not retried as a server fault")
+
     def test_once_publishes_and_exits(self):
         nacos = self.fake_nacos()
         d = self.daemon([nacos.server_entry], start=False)

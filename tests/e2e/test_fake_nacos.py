@@ -126,6 +126,21 @@ class LoginTest(FakeNacosTestCase):
                 self.assertEqual(nacos.login("alice", "s3cret")[0], 200)
                 self.assertEqual(nacos.stats()["login_rejected"], 3)
 
+    def test_unknown_user_500_of_2_2_1_to_3_1(self):
+        for flavor in (2, 3):
+            with self.subTest(flavor=flavor):
+                nacos = self.start(flavor=flavor, user="alice", password="s3cret",
+                                   unknown_user_500=True)
+                status, headers, body = nacos.login("bob", "s3cret")
+                self.assertEqual((status, body), (500, "caused: User bob not found;"))
+                self.assertEqual(headers["content-type"], "text/plain;charset=UTF-8")
+                self.assertEqual(nacos.login("alice", "wrong")[0], 403, "a known user: 403")
+                self.assertEqual(nacos.login("bob", "")[0], 403, "blank: 403")
+        result = subprocess.run([BINARY, "--flavor", "1", "--unknown-user-500"],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--unknown-user-500", result.stderr)
+
     def test_password_file_special_characters_and_runtime_change(self):
         password = "p@ss w&rd=+%é"
         nacos = self.start(password=password)

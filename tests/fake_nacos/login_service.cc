@@ -13,8 +13,13 @@ HttpResponse PlainText(int status, std::string body) {
 }  // namespace
 
 LoginService::LoginService(Flavor flavor, const Credentials& credentials, TokenService& tokens,
-                           Stats& stats, Logger& logger)
-    : flavor_(flavor), credentials_(credentials), tokens_(tokens), stats_(stats), logger_(logger) {}
+                           Stats& stats, Logger& logger, bool unknown_user_500)
+    : flavor_(flavor),
+      unknown_user_500_(unknown_user_500),
+      credentials_(credentials),
+      tokens_(tokens),
+      stats_(stats),
+      logger_(logger) {}
 
 TokenGrant LoginService::Grant(const std::string& user) {
   TokenGrant grant = tokens_.Issue(user);
@@ -46,6 +51,12 @@ LoginResult LoginService::Login(const HttpRequest& request, PathGeneration gener
     const char* missing = !username ? "username" : "password";
     logger_.Log(std::string("login without parameter ") + missing + " -> 500");
     return {PlainText(500, MissingParameterMessage(flavor_, missing)), false};
+  }
+  if (unknown_user_500_ && !username.value_or("").empty() && !password.value_or("").empty() &&
+      *username != credentials_.user()) {
+    // UsernameNotFoundException from loadUserByUsername, rendered by ConsoleExceptionHandler.
+    logger_.Log("login as unknown user '" + *username + "' -> 500");
+    return {PlainText(500, "caused: User " + *username + " not found;"), false};
   }
   if (!credentials_.Matches(username.value_or(""), password.value_or(""))) {
     logger_.Log("login as '" + username.value_or("") + "' rejected -> 403");

@@ -23,13 +23,14 @@ struct LoginResult {
 class LoginService {
  public:
   LoginService(Flavor flavor, const Credentials& credentials, TokenService& tokens, Stats& stats,
-               Logger& logger);
+               Logger& logger, bool unknown_user_500 = false);
 
   // Answer of a healthy server to a POST on a served login path:
   //  * a token in any carrier is checked first; valid -> echoed back as a success, invalid ->
   //    403 text/plain with the unwrapped token message;
   //  * v1 without a username or password parameter -> 500 "caused: Required ... not present;";
-  //  * wrong or blank credentials -> 403 text/plain with the flavor's message;
+  //  * wrong or blank credentials -> 403 text/plain with the flavor's message, except an
+  //    unknown user with `unknown_user_500` (2.2.1-3.1): 500 "caused: User <name> not found;";
   //  * otherwise 200 with a (possibly cached) token.
   LoginResult Login(const HttpRequest& request, PathGeneration generation);
 
@@ -44,6 +45,7 @@ class LoginService {
   TokenGrant Grant(const std::string& user);
 
   const Flavor flavor_;
+  const bool unknown_user_500_;
   const Credentials& credentials_;
   TokenService& tokens_;
   Stats& stats_;

@@ -39,7 +39,7 @@ int Run(const Options& options) {
   Credentials credentials(options.user, options.password);
   Stats stats;
   FaultPlan fault_plan;
-  LoginService login(options.flavor, credentials, tokens, stats, logger);
+  LoginService login(options.flavor, credentials, tokens, stats, logger, options.unknown_user_500);
   FaultResponder fault_responder(login, logger);
   ConfigStore config_store;
   for (const auto& [data_id, content] : options.seed_configs) {

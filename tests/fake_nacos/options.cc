@@ -49,7 +49,8 @@ const char* UsageText() {
   return "usage: fake-nacos --listen HOST:PORT --port-file F --control-port-file G\n"
          "         [--context-path /nacos] [--api both|v1|v3] [--flavor 1|2|3]\n"
          "         [--user NAME] [--password-file F] [--ttl SECONDS]\n"
-         "         [--ttl-mode remaining|configured] [--cache] [--secret BASE64KEY]\n"
+         "         [--ttl-mode remaining|configured] [--cache] [--unknown-user-500]\n"
+         "         [--secret BASE64KEY]\n"
          "         [--tls-cert PEM --tls-key PEM] [--fault MODE] [--max-lifetime SECONDS]\n"
          "         [--log FILE] [--long-poll-min-ms MS] [--oidc-issuer URL]\n"
          "         [--oidc-audience AUD] [--oidc-ca PEM] [--seed-config DATAID=CONTENT]...\n";
@@ -134,6 +135,10 @@ Options ParseOptions(int argc, char** argv) {
       options.cache = true;
       continue;
     }
+    if (arg == "--unknown-user-500") {
+      options.unknown_user_500 = true;
+      continue;
+    }
     if (arg == "--help" || arg == "-h") Fail("");
     std::optional<std::string> value;
     if (const size_t equals = arg.find('='); arg.starts_with("--") && equals != std::string::npos) {
@@ -155,6 +160,9 @@ Options ParseOptions(int argc, char** argv) {
   const std::optional<Fault> parsed_fault = ParseFault(fault);
   if (!parsed_fault) Fail("--fault: unknown mode " + fault);
   options.fault = *parsed_fault;
+  if (options.unknown_user_500 && options.flavor == Flavor::k1) {
+    Fail("--unknown-user-500: 1.x-2.2.0 answer an unknown user 403 (use --flavor 2 or 3)");
+  }
   if (options.tls_cert.empty() != options.tls_key.empty()) {
     Fail("--tls-cert and --tls-key go together");
   }

@@ -31,6 +31,8 @@ struct Options {
   int64_t ttl_seconds = 18000;
   TtlMode ttl_mode = TtlMode::kRemaining;
   bool cache = false;
+  // 2.2.1-3.1: an unknown user makes loadUserByUsername throw, answered 500 (nacos-auth.md §3.2).
+  bool unknown_user_500 = false;
   std::string key;  // Decoded secret.
   std::string tls_cert;
   std::string tls_key;
