@@ -45,6 +45,7 @@ std::optional<Token> TokenPublisher::LoadSaved(MonoTime now, WallTime wall_now,
                                                const std::string& username) {
   std::ifstream in(state_->path());
   if (!in) {
+    if (auto token = LoadJsonFile(now, wall_now, username)) return token;
     RemoveAll();  // a file left without its lifetime is not servable
     return std::nullopt;
   }
@@ -62,6 +63,28 @@ std::optional<Token> TokenPublisher::LoadSaved(MonoTime now, WallTime wall_now,
   return std::move(*token);
 }
 
+// A json token file carries its own lifetime, so it is servable without the
+// saved state (deleted, or written by a run that could not save it).
+std::optional<Token> TokenPublisher::LoadJsonFile(MonoTime now, WallTime wall_now,
+                                                  const std::string& username) {
+  if (!file_ || file_config_.format != TokenFormat::kJson) return std::nullopt;
+  std::ifstream in(file_->path());
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string content = text.str();
+  Result<Token> token = ParseTokenMetadata(content, username, now, wall_now);
+  WipeMemory(content.data(), content.size());
+  if (!token) {
+    LogInfo(prefix_ + "not reusing the token of " + file_->path() +
+            " (no saved state beside it): " + token.error() + "; removed it, logging in");
+    return std::nullopt;
+  }
+  LogInfo(prefix_ + "no saved state beside " + file_->path() + "; reusing its json token");
+  save_on_reuse_ = true;
+  return std::move(*token);
+}
+
 void TokenPublisher::OnTokenEvent(const std::string&, const TokenEvent& event) {
   switch (event.change) {
     case TokenChange::kNew:
@@ -70,7 +93,8 @@ void TokenPublisher::OnTokenEvent(const std::string&, const TokenEvent& event) {
       token_ = event.token;
       failures_ = 0;
       Write(event.now);
-      if (event.change != TokenChange::kReused) SaveState();
+      if (event.change != TokenChange::kReused || save_on_reuse_) SaveState();
+      save_on_reuse_ = false;
       break;
     case TokenChange::kExpired:
     case TokenChange::kRemoved:

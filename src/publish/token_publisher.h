@@ -32,8 +32,9 @@ class TokenPublisher final : public TokenObserver {
 
   /// The token the previous run saved, when it can be served again for
   /// `username`. What cannot be reused is removed, with a log line saying
-  /// what was found and why it was not reused; so is a token file left
-  /// without its saved state (its lifetime is unknown).
+  /// what was found and why it was not reused. Without a saved state, a json
+  /// token file (which carries its lifetime) is reused instead, and the state
+  /// is saved again; another token file left without it is removed.
   std::optional<Token> LoadSaved(MonoTime now, WallTime wall_now, const std::string& username);
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
@@ -57,6 +58,7 @@ class TokenPublisher final : public TokenObserver {
   void SaveState();
   void RemoveAll();
   void SweepIfNeeded();
+  std::optional<Token> LoadJsonFile(MonoTime now, WallTime wall_now, const std::string& username);
 
   FileConfig file_config_;
   FileOps ops_;
@@ -72,6 +74,7 @@ class TokenPublisher final : public TokenObserver {
   MonoTime next_retry_;
   std::string last_error_;
   bool sweep_pending_ = false;  // a failed write may have left a temp file
+  bool save_on_reuse_ = false;  // the token to reuse came from a json file, not the state
 };
 
 }  // namespace tokend

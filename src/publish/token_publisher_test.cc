@@ -60,3 +60,45 @@ TEST_CASE("publisher: a saved state is read back with its generation, a bad one 
   CHECK_FALSE(std::filesystem::exists(dir.Join(".token.state")));  // not ours: removed
   CHECK_FALSE(std::filesystem::exists(file.path));
 }
+
+TEST_CASE("publisher: without a saved state a json token file is reused, any other removed") {
+  ScopedTempDir dir;
+  FileConfig file;
+  file.path = dir.Join("token");
+  file.format = TokenFormat::kJson;
+  MonoTime now{1h};
+  WallTime wall{1'800'000'000s};
+  auto token = std::make_shared<Token>(*MakeToken("abc", now));
+  token->obtained_wall = wall;
+  token->expires_wall = wall + 100s;
+  {
+    TokenPublisher p(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, token, now});
+  }
+  std::filesystem::remove(dir.Join(".token.state"));
+  {
+    TokenPublisher again(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    auto saved = again.LoadSaved(MonoTime{10s}, wall + 40s, "tokend");  // another boot's clock
+    REQUIRE(saved);
+    CHECK(saved->value == "abc");
+    CHECK(saved->generation == 3);
+    CHECK(saved->expires == MonoTime{70s});
+    again.OnTokenEvent("default", TokenEvent{TokenChange::kReused, std::make_shared<Token>(*saved),
+                                             MonoTime{10s}});
+    CHECK(std::filesystem::exists(dir.Join(".token.state")));  // saved again
+  }
+  std::filesystem::remove(dir.Join(".token.state"));
+  TokenPublisher late(file, dir.Join(".token.state"), RefreshConfig{}, "");
+  CHECK_FALSE(late.LoadSaved(MonoTime{10s}, wall + 100s, "tokend"));  // expired: removed
+  CHECK_FALSE(std::filesystem::exists(file.path));
+
+  file.format = TokenFormat::kRaw;
+  {
+    TokenPublisher p(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, token, now});
+  }
+  std::filesystem::remove(dir.Join(".token.state"));
+  TokenPublisher raw(file, dir.Join(".token.state"), RefreshConfig{}, "");
+  CHECK_FALSE(raw.LoadSaved(MonoTime{10s}, wall + 40s, "tokend"));  // its lifetime is unknown
+  CHECK_FALSE(std::filesystem::exists(file.path));
+}

@@ -21,6 +21,12 @@ std::string RenderTokenState(const Token& token, const std::string& boot_id);
 Result<Token> ParseTokenState(const std::string& text, const std::string& boot_id,
                               const std::string& username, MonoTime now, WallTime wall_now);
 
+/// Reads back a token file in the json format (the metadata object), for a
+/// start that finds no saved state beside it: its times are wall-clock ones,
+/// judged as after a reboot. Fails, saying why, like ParseTokenState.
+Result<Token> ParseTokenMetadata(const std::string& text, const std::string& username, MonoTime now,
+                                 WallTime wall_now);
+
 /// /proc/sys/kernel/random/boot_id, or "" when unreadable.
 std::string CurrentBootId();
 

@@ -1,6 +1,7 @@
 """What a service manager sees (issue 4): the notify protocol captured on a datagram socket,
 the watchdog, socket activation, and a restart that reuses the saved token without a login."""
 
+import json
 import os
 import signal
 import socket
@@ -133,6 +134,27 @@ class ServiceTest(TokendTestCase):
         self.assertFalse(os.path.exists(leftover))
         wait_until(lambda: d3.request()[2] == token)
         self.assertEqual(nacos.stats()["logins"], 1)
+
+    def test_a_json_token_file_is_reused_without_its_saved_state(self):
+        nacos = self.fake_nacos(ttl=60)
+        d = self.daemon([nacos.server_entry], file__format="json")
+        d.wait_token()
+        state = d.wait_state()
+        self.assertEqual(d.stop(), 0)
+        os.unlink(state)
+        d2 = self.daemon([nacos.server_entry], file__format="json")
+        d2.wait_log(r"no saved state beside .*/token; reusing its json token\n.*reusing the "
+                    r"token saved by the previous run \(sha256:[0-9a-f]{8}, generation 1\)")
+        self.assertEqual(nacos.stats()["logins"], 1, "no login")
+        self.assertEqual(json.loads(d2.request("GET", "/v1/token?format=json")[2])["generation"],
+                         1)
+        d2.wait_state()  # saved again, for the next start
+        # A raw file says nothing of its lifetime: without the state it is not reused.
+        self.assertEqual(d2.stop(), 0)
+        os.unlink(state)
+        d3 = self.daemon([nacos.server_entry])
+        d3.wait_log("new token from")
+        self.assertEqual(nacos.stats()["logins"], 2)
 
     def test_saved_token_of_another_user_or_expired_is_not_reused(self):
         nacos = self.fake_nacos(ttl=2)
