@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -566,13 +567,38 @@ AccessConfig ParseAccessLists(const IniValues& values, const std::string& sectio
   return access;
 }
 
+std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid,
+                                       gid_t egid) {
+  char mode[8];
+  snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  const std::string why = " (mode " + std::string(mode) +
+                          "): whoever can change it can send the password to a server of "
+                          "their choosing; ";
+  if (st.st_mode & S_IWOTH)
+    return file + ": writable by every user of the host" + why + "chmod o-w it";
+  if ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != egid) {
+    return file + ": writable by group " + std::to_string(st.st_gid) + why + "chmod g-w it";
+  }
+  if (st.st_uid != 0 && st.st_uid != euid) {
+    return file + ": owned by uid " + std::to_string(st.st_uid) +
+           ", neither root nor the daemon's user" + why + "chown it";
+  }
+  return "";
+}
+
 Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,
                   std::vector<std::string>* problems) {
   IniValues values;
   if (!file.empty()) {
     std::ifstream in(file);
+    struct stat st;
+    std::string unsafe;
+    if (in && stat(file.c_str(), &st) == 0)
+      unsafe = ConfigFileOwnershipProblem(file, st, geteuid(), getegid());
     if (!in) {
       problems->push_back(file + ": cannot read the configuration: " + std::strerror(errno));
+    } else if (!unsafe.empty()) {
+      problems->push_back(unsafe);
     } else {
       std::stringstream text;
       text << in.rdbuf();

@@ -2,6 +2,7 @@
 // contract (shared/interface.md), parsed and validated separately.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -163,8 +164,15 @@ Config ParseConfig(const IniValues& values, std::vector<std::string>* problems);
 AccessConfig ParseAccessLists(const IniValues& values, const std::string& section,
                               std::vector<std::string>* problems);
 
+/// Why the configuration FILE with status `st` must not be trusted by a
+/// daemon running as `euid`/`egid`, or "": writable by others, by a group
+/// other than root's or the daemon's, or owned by someone but root or the
+/// daemon's user (anyone who can change it can redirect the password).
+std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid,
+                                       gid_t egid);
+
 /// Reads FILE (if non-empty) and applies -D defines in order, then parses.
-/// Problems with reading the file name the path.
+/// Problems with reading the file, or a file others may change, name the path.
 Config LoadConfig(const std::string& file, const std::vector<std::string>& defines,
                   std::vector<std::string>* problems);
 

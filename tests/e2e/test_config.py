@@ -2,9 +2,11 @@
 the key or path at fault, the password sources, and no secret anywhere (issue 2)."""
 
 import os
+import re
+import signal
 import subprocess
 
-from harness import NOBODY, PASSWORD, TOKEND, TokendTestCase, main, write_secret
+from harness import NOBODY, PASSWORD, TOKEND, TokendTestCase, main, write_ini, write_secret
 
 
 def tokend(*args, env=None, timeout=20):
@@ -101,6 +103,31 @@ class ConfigTest(TokendTestCase):
         d2.wait_token()
         with open(f"/proc/{d2.pid}/cmdline", "rb") as f:
             self.assertNotIn(PASSWORD.encode(), f.read())
+
+    def test_a_configuration_file_others_may_change_is_refused(self):
+        nacos = self.fake_nacos()
+        ini = write_ini(os.path.join(self.dir, "tokend.ini"),
+                        {"nacos": {"servers": nacos.server_entry}})
+        d = self.daemon([nacos.server_entry], start=False, config_file=ini)
+        del d.defines["nacos.servers"]  # from the file
+        for change, expected in ((lambda: os.chmod(ini, 0o646), "writable by every user"),
+                                 (lambda: os.chown(ini, NOBODY, 0), f"owned by uid {NOBODY}")):
+            change()
+            r = subprocess.run(d.command(["--check-config"]), capture_output=True, text=True)
+            self.assertEqual(r.returncode, 78, r.stderr)
+            self.assertIn(f"{ini}: {expected}", r.stderr)
+            os.chmod(ini, 0o644)
+            os.chown(ini, 0, 0)
+        # On a reload too: the configuration in force stays.
+        d.start()
+        token = d.wait_token()
+        os.chmod(ini, 0o666)
+        d.signal(signal.SIGHUP)
+        d.wait_log(rf"<3>reload: {re.escape(ini)}: writable by every user of the host \(mode "
+                   r"0666\): whoever can change it can send the password to a server of their "
+                   r"choosing; chmod o-w it")
+        d.wait_log("reload failed; the previous configuration stays in force")
+        self.assertEqual(d.request()[2], token)
 
     def test_password_file_readable_by_others_is_warned_about(self):
         nacos = self.fake_nacos()
