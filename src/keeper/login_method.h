@@ -26,7 +26,8 @@ struct LoginSuccess {
 struct LoginRoundResult {
   std::optional<LoginSuccess> success;
   FailureKind failure_kind = FailureKind::kTransient;  // when !success
-  std::string error;            // when !success: every server's reason, "; "-separated
+  std::string
+      error;  // every failed server's reason, "; "-separated (with a success: those before it)
   MonoDuration retry_after{0};  // longest Retry-After of a 429/503 in this round
 };
 

@@ -101,6 +101,10 @@ void TokenKeeper::FinishLogin(MonoTime now, const LoginMethod* from, LoginRoundR
                                                                       : LoginResult::kFailed;
   board_->metrics.RecordRound(label, took, UnixSeconds(clock_->WallNow()));
   if (result.success) {
+    if (!result.error
+             .empty()) {  // a server of the list is failing: worth knowing before it matters
+      LogWarning(prefix_ + "logged in at " + result.success->server + " after: " + result.error);
+    }
     OnSuccess(now, *result.success, forced);
   } else {
     OnFailure(now, result.failure_kind, result.error, result.retry_after);

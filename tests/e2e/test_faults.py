@@ -2,6 +2,7 @@
 what was wrong, keeps the good token, and is bounded in time and memory (issue 2)."""
 
 import os
+import re
 import time
 
 from harness import TokendTestCase, main, proc_status_kib, wait_until
@@ -136,6 +137,37 @@ class FaultTest(TokendTestCase):
         d.wait_log(r"looking up 'nacos.tokend-test.invalid' did not finish within "
                    r"nacos.request_timeout", timeout=8)
         self.assertLess(time.monotonic() - started, 4)
+
+    def test_a_server_that_never_accepts_the_connection_is_left_at_connect_timeout(self):
+        # A listener whose accept queue is full drops further SYNs: connect() hangs, as for a
+        # black-holed host. The next server is tried at connect_timeout, not request_timeout.
+        import socket as socketlib
+        hole = socketlib.socket()
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(0)
+        self.addCleanup(hole.close)
+        fillers = []
+        for _ in range(8):  # more than the queue holds, whatever the kernel rounds it to
+            c = socketlib.socket()
+            c.setblocking(False)
+            c.connect_ex(hole.getsockname())
+            fillers.append(c)
+        self.addCleanup(lambda: [c.close() for c in fillers])
+        probe = socketlib.socket()
+        probe.settimeout(0.5)
+        self.addCleanup(probe.close)
+        with self.assertRaises(TimeoutError, msg="the accept queue is not full"):
+            probe.connect(hole.getsockname())
+        nacos = self.fake_nacos()
+        started = time.monotonic()
+        d = self.daemon([f"127.0.0.1:{hole.getsockname()[1]}", nacos.server_entry],
+                        nacos__connect_timeout="1s", nacos__request_timeout="10s")
+        token = d.wait_token(timeout=8)
+        self.assertLess(time.monotonic() - started, 4, "not left at connect_timeout")
+        # The server that failed is named, though the round succeeded.
+        self.assertRegex(d.log(), rf"<4>logged in at http://{re.escape(nacos.server_entry)} after: "
+                                  rf"http://127\.0\.0\.1:{hole.getsockname()[1]}: .*time")
+        self.assert_token_accepted(nacos, token)
 
 
 class FileFaultTest(TokendTestCase):
