@@ -307,6 +307,7 @@ void Daemon::Reload(MonoTime now) {
   }
   if (socket_) socket_->SetIdentities(Served());
   ReloadProxies(std::move(fresh_proxies));
+  WatchTokenDirectories();  // a new file.path may be in a new directory
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -393,6 +394,16 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   }
 }
 
+void Daemon::WatchTokenDirectories() {
+  for (auto& id : identities_) {
+    const std::string dir = id->publisher->directory();
+    if (dir.empty()) continue;
+    if (Status s = token_directories_.Add(dir); !s) {
+      LogWarning(s.error() + "; a token file removed there comes back at the next refresh");
+    }
+  }
+}
+
 void Daemon::HandleSignal(int signo, MonoTime now, bool* stop) {
   switch (signo) {
     case SIGTERM:
@@ -426,6 +437,7 @@ int Daemon::Run() {
       id->keeper->Reuse(now, std::move(*saved));
     }
   }
+  WatchTokenDirectories();
   std::string who;
   for (const auto& p : prepared_.identities) {
     std::string login =
@@ -454,14 +466,19 @@ int Daemon::Run() {
       id->keeper->Advance(now);
       if (auto login = id->keeper->TakeDueLogin(now)) id->worker->Start(std::move(login));
       id->publisher->RetryIfDue(now);
+      if (check_files_at_ && *check_files_at_ <= now) id->publisher->RepairIfTampered(now);
       wake = std::min(wake, id->keeper->NextWake(now));
       if (auto retry = id->publisher->next_retry()) wake = std::min(wake, *retry);
     }
+    if (check_files_at_ && *check_files_at_ <= now) check_files_at_.reset();
+    if (check_files_at_) wake = std::min(wake, *check_files_at_);
     MaybeReady(now);
     UpdateStatus(now);
     notifier_.MaybePing(now);
     if (notifier_.watchdog_enabled()) wake = std::min(wake, notifier_.next_ping());
-    std::vector<pollfd> fds = {{signal_fd, POLLIN, 0}, {wakeup_.fd(), POLLIN, 0}};
+    std::vector<pollfd> fds = {{signal_fd, POLLIN, 0},
+                               {wakeup_.fd(), POLLIN, 0},
+                               {token_directories_.fd(), POLLIN, 0}};  // poll skips a -1
     for (auto& id : identities_) {
       id->hook->AddPollFds(&fds);
       if (auto t = id->hook->next_deadline()) wake = std::min(wake, *t);
@@ -477,6 +494,9 @@ int Daemon::Run() {
     now = clock_->Now();
     for (auto& id : identities_) id->hook->Service(now);
     if (fds[1].revents & POLLIN) wakeup_.Drain();
+    if ((fds[2].revents & POLLIN) && token_directories_.Drain() && !check_files_at_) {
+      check_files_at_ = now + std::chrono::seconds(1);
+    }
     if (fds[0].revents & POLLIN) {
       while (int signo = ReadSignal(signal_fd)) HandleSignal(signo, now, &stop);
     }

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "host/notifier.h"
 #include "keeper/token_keeper.h"
 #include "proxy/proxy_server.h"
+#include "publish/directory_watch.h"
 #include "publish/token_publisher.h"
 #include "serve/socket_server.h"
 
@@ -76,6 +78,8 @@ class Daemon final : private TokenObserver {
   void CollectLogins(MonoTime now);
   void MaybeReady(MonoTime now);
   void UpdateStatus(MonoTime now);
+  /// Watches the directory of every token file (DirectoryWatch).
+  void WatchTokenDirectories();
   void Reload(MonoTime now);
   void HandleSignal(int signo, MonoTime now, bool* stop);
 
@@ -95,6 +99,10 @@ class Daemon final : private TokenObserver {
   mutable std::mutex proxies_mu_;
   Notifier notifier_;
   Wakeup wakeup_;
+  DirectoryWatch token_directories_;
+  // When to check the token files after a change in their directories: a
+  // second later, so that an operator removing a whole directory is not raced.
+  std::optional<MonoTime> check_files_at_;
   bool ready_sent_ = false;
 
   std::mutex mu_;  // guards refresh_requests_ (socket threads add, the loop takes)

@@ -99,6 +99,10 @@ Status TokenFile::Publish(const std::string& content, std::string* warning) {
     return Error{config_.path + ": rename failed: " + Reason(r) +
                  "; the previous file is unchanged"};
   }
+  struct stat st;
+  published_.reset();
+  if (fstatat(dir, BaseName().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+    published_ = Published{st.st_dev, st.st_ino, st.st_ctim};
   // The new file is in place and readers see it: the publication counts. A failed
   // directory fsync only weakens durability across a power loss (which /run, a
   // tmpfs, does not have anyway), so it is a warning, not a failure.
@@ -109,7 +113,17 @@ Status TokenFile::Publish(const std::string& content, std::string* warning) {
   return Status::Ok();
 }
 
+bool TokenFile::StillPublished() const {
+  if (!published_) return true;
+  struct stat st;
+  if (lstat(config_.path.c_str(), &st) != 0) return false;
+  return st.st_dev == published_->dev && st.st_ino == published_->ino &&
+         st.st_ctim.tv_sec == published_->ctime.tv_sec &&
+         st.st_ctim.tv_nsec == published_->ctime.tv_nsec;
+}
+
 Status TokenFile::Remove() {
+  published_.reset();
   const std::string dir_path = Directory();
   int dir = ops_->OpenDir(dir_path);
   if (dir == -ENOENT) return Status::Ok();

@@ -2,6 +2,10 @@
 // or half-written, and that is never written through a planted symlink.
 #pragma once
 
+#include <sys/types.h>
+#include <time.h>
+
+#include <optional>
 #include <string>
 
 #include "base/file_ops.h"
@@ -33,6 +37,11 @@ class TokenFile {
   /// Removes the file (the token expired). A missing file is not an error.
   Status Remove();
 
+  /// Whether the file at the path is still the one the last Publish put
+  /// there, untouched: same inode, same change time (any write, chmod, chown
+  /// or rename by someone else moves it). True when nothing was published.
+  bool StillPublished() const;
+
   /// Checks the directory is fit to hold a secret: it exists and is not
   /// writable by every user (like /tmp, where others could plant files).
   Status CheckDirectory() const;
@@ -48,8 +57,15 @@ class TokenFile {
   std::string BaseName() const;
   std::string TempPrefix() const { return "." + BaseName() + ".tmp."; }
 
+  struct Published {
+    dev_t dev;
+    ino_t ino;
+    timespec ctime;
+  };
+
   FileConfig config_;
   FileOps* ops_;
+  std::optional<Published> published_;
 };
 
 }  // namespace tokend

@@ -95,6 +95,28 @@ TEST_CASE("token file: publishes in the documented order with the exact mode") {
   CHECK(CountEntries(dir.path()) == 1);
 }
 
+TEST_CASE("token file: tells when the published file was removed or replaced by someone else") {
+  ScopedTempDir dir;
+  FileConfig c;
+  c.path = dir.Join("token");
+  FileOps ops;
+  TokenFile file(c, &ops);
+  CHECK(file.StillPublished());  // nothing published: nothing to tell
+  CHECK_OK(file.Publish("abc"));
+  CHECK(file.StillPublished());
+  WriteFile(dir.Join("other"), "xyz");
+  REQUIRE(rename(dir.Join("other").c_str(), c.path.c_str()) == 0);
+  CHECK_FALSE(file.StillPublished());  // replaced
+  CHECK_OK(file.Publish("abc"));
+  CHECK(file.StillPublished());
+  REQUIRE(unlink(c.path.c_str()) == 0);
+  CHECK_FALSE(file.StillPublished());  // removed
+  REQUIRE(symlink("/etc/hostname", c.path.c_str()) == 0);
+  CHECK_FALSE(file.StillPublished());
+  CHECK_OK(file.Remove());
+  CHECK(file.StillPublished());  // removed by us: nothing to tell
+}
+
 TEST_CASE("token file: a failure at any step leaves the old file and no temp file") {
   for (const char* step : {"create", "chmod", "chown", "write", "sync", "rename"}) {
     CAPTURE(step);

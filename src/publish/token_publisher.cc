@@ -143,6 +143,20 @@ void TokenPublisher::Write(MonoTime now) {
   last_error_.clear();
 }
 
+void TokenPublisher::RepairIfTampered(MonoTime now) {
+  if (!file_ || !token_ || dirty_ || !token_->ValidAt(now) || file_->StillPublished()) return;
+  LogWarning(prefix_ + file_->path() +
+             ": removed, replaced or changed by someone else; writing it again");
+  Write(now);
+}
+
+std::string TokenPublisher::directory() const {
+  if (!file_) return "";
+  const std::string& p = file_->path();
+  size_t slash = p.rfind('/');
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
 void TokenPublisher::SaveState() {
   if (!token_) return;
   std::string text = RenderTokenState(*token_, boot_id_);

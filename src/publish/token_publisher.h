@@ -41,6 +41,11 @@ class TokenPublisher final : public TokenObserver {
 
   /// Writes the file again when a failed write is due.
   void RetryIfDue(MonoTime now);
+  /// Writes the file again if someone else removed, replaced or changed it
+  /// (after a change in its directory: DirectoryWatch).
+  void RepairIfTampered(MonoTime now);
+  /// The directory of the token file, "" when there is none.
+  std::string directory() const;
   /// When the next retry of a failed write is due, if one is pending.
   std::optional<MonoTime> next_retry() const;
   /// The file holds the current token (or there is no file, or no token).

@@ -5,6 +5,8 @@ itself when the fault clears."""
 
 import errno
 import os
+import re
+import stat
 import shutil
 import signal
 import subprocess
@@ -69,6 +71,30 @@ class FsFaultTest(TokendTestCase):
         d.wait_log(r"published again after \d+ failed attempt", timeout=8)
         self.assert_token_accepted(nacos, d.token())
         self.assertNotEqual(d.token(), None)
+
+    def test_a_token_file_removed_replaced_or_changed_by_someone_is_written_again(self):
+        nacos = self.fake_nacos(ttl=3600)
+        d = self.daemon([nacos.server_entry])
+        token = d.wait_token()
+        repaired = r"<4>.*/token: removed, replaced or changed by someone else; writing it again"
+        os.unlink(d.token_path)
+        d.wait_log(repaired)
+        self.assertEqual(d.wait_token(), token)
+        with open(f"{d.token_path}.new", "w") as f:
+            f.write("not a token")
+        os.rename(f"{d.token_path}.new", d.token_path)
+        d.wait_log(repaired, count=2)
+        wait_until(lambda: d.token() == token, what="the token back")
+        # A change time moves at the kernel's tick: change the mode well after the last write.
+        time.sleep(0.05)
+        os.chmod(d.token_path, 0o644)
+        d.wait_log(repaired, count=3)
+        wait_until(lambda: stat.S_IMODE(os.stat(d.token_path).st_mode) == 0o640,
+                   what="the mode back")
+        self.assertEqual(d.token(), token)
+        self.assertEqual(nacos.stats()["logins"], 1, "no login for that")
+        time.sleep(0.2)  # its own writes do not count as someone else's
+        self.assertEqual(len(re.findall(repaired, d.log())), 3)
 
     def test_kill_9_between_write_and_rename(self):
         nacos = self.fake_nacos(ttl=3600)

@@ -1,0 +1,44 @@
+#include "publish/directory_watch.h"
+
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tokend {
+
+DirectoryWatch::DirectoryWatch() : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+  if (fd_ < 0) unavailable_ = std::strerror(errno);
+}
+
+DirectoryWatch::~DirectoryWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status DirectoryWatch::Add(const std::string& dir) {
+  if (fd_ < 0) return Error{"cannot watch " + dir + ": inotify is unavailable: " + unavailable_};
+  constexpr uint32_t kEvents =
+      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR;
+  if (inotify_add_watch(fd_, dir.c_str(), kEvents) < 0) {
+    return Error{"cannot watch " + dir + ": " + std::strerror(errno)};
+  }
+  return Status::Ok();
+}
+
+bool DirectoryWatch::Drain() {
+  if (fd_ < 0) return false;
+  bool any = false;
+  alignas(inotify_event) char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n > 0) {
+      any = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return any;  // EAGAIN: drained
+  }
+}
+
+}  // namespace tokend
