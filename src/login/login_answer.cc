@@ -167,6 +167,16 @@ std::variant<LoginAnswer, LoginFailure> ParseLoginAnswer(int status, std::string
   if (status == 200) return ParseSuccess(content_type, body);
   std::string message = ServerMessage(body, secret);
   std::string quoted = message.empty() ? "" : ": \"" + message + "\"";
+  if (status == 403 && message.find("Invalid server identity key or value") != std::string::npos) {
+    // 1.4.1-2.4.x check the server identity before anything else, even on
+    // login (nacos-auth.md 3.2): no credentials can pass until it is set.
+    return LoginFailure{LoginFailureKind::kRejected,
+                        Status(status) +
+                            ", every login refused until the server sets "
+                            "nacos.core.auth.server.identity.key and .value (a server "
+                            "configuration problem, not the credentials)" +
+                            quoted};
+  }
   if (status == 401 || status == 403) {
     return LoginFailure{LoginFailureKind::kRejected,
                         Status(status) + ", credentials rejected" + quoted};

@@ -102,6 +102,16 @@ TEST_CASE("login answer: the refusals that do not say 401 or 403 are rejections 
   CHECK(Fail(500, "caused: User a&amp;b not found;").kind == LoginFailureKind::kRejected);
   CHECK(Fail(500, "caused: Required String parameter 'password' is not present;").kind ==
         LoginFailureKind::kTransient);
+  // 1.4.1-2.4.x without a server identity refuse every login, as a Spring error JSON.
+  f = Fail(
+      403,
+      "{\"timestamp\":\"x\",\"status\":403,\"error\":\"Forbidden\",\"message\":\"Invalid "
+      "server identity key or value, Please make sure set `nacos.core.auth.server.identity.key`"
+      "\",\"path\":\"/nacos/v1/auth/users/login\"}");
+  CHECK(f.kind == LoginFailureKind::kRejected);
+  CHECK(
+      f.reason.starts_with("HTTP 403, every login refused until the server sets "
+                           "nacos.core.auth.server.identity.key and .value"));
   // A server whose auth system is neither nacos nor ldap answers a refusal with HTTP 200.
   f = Fail(200, "{\"code\":401,\"message\":\"Login failed\",\"data\":null}");
   CHECK(f.kind == LoginFailureKind::kRejected);
