@@ -38,8 +38,20 @@ std::variant<LoginAnswer, LoginFailure> Transient(std::string reason) {
   return LoginFailure{LoginFailureKind::kTransient, std::move(reason)};
 }
 
+// Whether `v` is the integer `n`. Never throws: a number too large for
+// Int64 (which Poco's conversion would throw on) is not `n`.
+bool IsInteger(const Poco::Dynamic::Var& v, Poco::Int64 n) {
+  if (!v.isInteger()) return false;
+  try {
+    return v.convert<Poco::Int64>() == n;
+  } catch (...) {
+    return false;
+  }
+}
+
 std::variant<LoginAnswer, LoginFailure> ParseSuccess(std::string_view content_type,
-                                                     std::string_view body) {
+                                                     std::string_view body,
+                                                     std::string_view secret) {
   const std::string prefix = "HTTP 200 but ";
   if (!LooksLikeJson(content_type)) {
     return Transient(prefix + "the answer is not JSON (Content-Type " + std::string(content_type) +
@@ -58,13 +70,12 @@ std::variant<LoginAnswer, LoginFailure> ParseSuccess(std::string_view content_ty
     return Transient(prefix + "the answer is not valid JSON (" + std::to_string(body.size()) +
                      " bytes)");
   }
-  if (!object->has("accessToken") && object->has("code") && object->get("code").isInteger() &&
-      object->getValue<int>("code") == 401) {
+  if (!object->has("accessToken") && object->has("code") && IsInteger(object->get("code"), 401)) {
     // The RestResult of a server whose auth system is neither nacos nor ldap
     // (nacos-auth.md §2.4): HTTP 200 for a refusal.
     std::string message =
         object->has("message") && object->get("message").isString()
-            ? ": \"" + QuoteServerText(object->getValue<std::string>("message"), "") + "\""
+            ? ": \"" + QuoteServerText(object->getValue<std::string>("message"), secret) + "\""
             : "";
     return LoginFailure{LoginFailureKind::kRejected,
                         prefix + "code 401, credentials rejected" + message};
@@ -164,7 +175,7 @@ std::string QuoteServerText(std::string_view text, std::string_view secret) {
 std::variant<LoginAnswer, LoginFailure> ParseLoginAnswer(int status, std::string_view content_type,
                                                          std::string_view body,
                                                          std::string_view secret) {
-  if (status == 200) return ParseSuccess(content_type, body);
+  if (status == 200) return ParseSuccess(content_type, body, secret);
   std::string message = ServerMessage(body, secret);
   std::string quoted = message.empty() ? "" : ": \"" + message + "\"";
   if (status == 403 && message.find("Invalid server identity key or value") != std::string::npos) {
@@ -181,12 +192,16 @@ std::variant<LoginAnswer, LoginFailure> ParseLoginAnswer(int status, std::string
     return LoginFailure{LoginFailureKind::kRejected,
                         Status(status) + ", credentials rejected" + quoted};
   }
-  if (status == 500 && message.starts_with("caused: User ") &&
-      message.find(" not found;") != std::string::npos) {
+  if (status == 500 && body.starts_with("caused: User ") &&
+      body.find(" not found;") != std::string_view::npos) {
     // 2.2.1-3.1 answer a user they do not know with loadUserByUsername's
-    // exception (nacos-auth.md §3.2): a rejection, not a server fault to retry.
+    // exception (nacos-auth.md §3.2): a rejection, not a server fault to retry
+    // fast. (Matched on the body: the quote is cut short for a long name.)
     return LoginFailure{LoginFailureKind::kRejected,
-                        Status(status) + ", credentials rejected (no such user)" + quoted};
+                        Status(status) +
+                            ", credentials rejected (no such user, or a server that has not "
+                            "loaded its users yet)" +
+                            quoted};
   }
   if (status == 404 || status == 405 || status == 410 || status == 501) {
     return LoginFailure{LoginFailureKind::kNoSuchApi,

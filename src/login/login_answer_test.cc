@@ -97,8 +97,10 @@ TEST_CASE("login answer: the refusals that do not say 401 or 403 are rejections 
   LoginFailure f = Fail(500, "caused: User mallory not found;", "text/plain;charset=UTF-8");
   CHECK(f.kind == LoginFailureKind::kRejected);
   CHECK(f.reason ==
-        "HTTP 500, credentials rejected (no such user): \"caused: User mallory not "
-        "found;\"");
+        "HTTP 500, credentials rejected (no such user, or a server that has not loaded its users "
+        "yet): \"caused: User mallory not found;\"");
+  CHECK(Fail(500, "caused: User " + std::string(300, 'x') + " not found;").kind ==
+        LoginFailureKind::kRejected);  // a name longer than the quote
   CHECK(Fail(500, "caused: User a&amp;b not found;").kind == LoginFailureKind::kRejected);
   CHECK(Fail(500, "caused: Required String parameter 'password' is not present;").kind ==
         LoginFailureKind::kTransient);
@@ -116,6 +118,9 @@ TEST_CASE("login answer: the refusals that do not say 401 or 403 are rejections 
   f = Fail(200, "{\"code\":401,\"message\":\"Login failed\",\"data\":null}");
   CHECK(f.kind == LoginFailureKind::kRejected);
   CHECK(f.reason == "HTTP 200 but code 401, credentials rejected: \"Login failed\"");
+  // A code too large for an integer is no refusal, and no exception either.
+  CHECK(Fail(200, "{\"code\":3000000000000000000000}").kind == LoginFailureKind::kTransient);
+  CHECK(Fail(200, "{\"code\":18446744073709551615}").kind == LoginFailureKind::kTransient);
 }
 
 TEST_CASE("login answer: a missing endpoint asks for the other API generation") {

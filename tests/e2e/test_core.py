@@ -147,7 +147,8 @@ class CoreTest(TokendTestCase):
         result = d.run_once()
         self.assertEqual(result.returncode, 77, result.stderr)
         self.assertRegex(result.stderr, r"login as nacos rejected: check the user name and "
-                         r"password: .*HTTP 500, credentials rejected \(no such user\): "
+                         r"password: .*HTTP 500, credentials rejected \(no such user, or a server that "
+                         r"has not loaded its users yet\): "
                          r"\"caused: User nacos not found;\"")
         self.assertEqual(nacos.stats()["logins"], 1, "not retried as a server fault")
 
