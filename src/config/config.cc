@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -567,8 +568,7 @@ AccessConfig ParseAccessLists(const IniValues& values, const std::string& sectio
   return access;
 }
 
-std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid,
-                                       gid_t egid) {
+std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid) {
   char mode[8];
   snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   const std::string why = " (mode " + std::string(mode) +
@@ -576,7 +576,7 @@ std::string ConfigFileOwnershipProblem(const std::string& file, const struct sta
                           "their choosing; ";
   if (st.st_mode & S_IWOTH)
     return file + ": writable by every user of the host" + why + "chmod o-w it";
-  if ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != egid) {
+  if ((st.st_mode & S_IWGRP) && st.st_gid != 0) {
     return file + ": writable by group " + std::to_string(st.st_gid) + why + "chmod g-w it";
   }
   if (st.st_uid != 0 && st.st_uid != euid) {
@@ -590,20 +590,27 @@ Config LoadConfig(const std::string& file, const std::vector<std::string>& defin
                   std::vector<std::string>* problems) {
   IniValues values;
   if (!file.empty()) {
-    std::ifstream in(file);
+    // The status of the file read, not of whatever the path names later.
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     struct stat st;
     std::string unsafe;
-    if (in && stat(file.c_str(), &st) == 0)
-      unsafe = ConfigFileOwnershipProblem(file, st, geteuid(), getegid());
-    if (!in) {
+    if (fd >= 0 && fstat(fd, &st) == 0) unsafe = ConfigFileOwnershipProblem(file, st, geteuid());
+    if (fd < 0) {
       problems->push_back(file + ": cannot read the configuration: " + std::strerror(errno));
     } else if (!unsafe.empty()) {
       problems->push_back(unsafe);
     } else {
-      std::stringstream text;
-      text << in.rdbuf();
-      values = ParseIni(text.str(), file, problems);
+      std::string text;
+      char buf[8192];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n > 0) text.append(buf, static_cast<size_t>(n));
+      }
+      if (n < 0)
+        problems->push_back(file + ": cannot read the configuration: " + std::strerror(errno));
+      values = ParseIni(text, file, problems);
     }
+    if (fd >= 0) ::close(fd);
   }
   for (const std::string& d : defines) {
     Status s = ApplyDefine(d, &values);

@@ -165,11 +165,11 @@ AccessConfig ParseAccessLists(const IniValues& values, const std::string& sectio
                               std::vector<std::string>* problems);
 
 /// Why the configuration FILE with status `st` must not be trusted by a
-/// daemon running as `euid`/`egid`, or "": writable by others, by a group
-/// other than root's or the daemon's, or owned by someone but root or the
-/// daemon's user (anyone who can change it can redirect the password).
-std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid,
-                                       gid_t egid);
+/// daemon running as `euid`, or "": writable by every user or by a group
+/// other than root's (the daemon's own group is that of the token readers),
+/// or owned by someone but root or the daemon's user. Whoever can change it
+/// can send the password to a server of their choosing.
+std::string ConfigFileOwnershipProblem(const std::string& file, const struct stat& st, uid_t euid);
 
 /// Reads FILE (if non-empty) and applies -D defines in order, then parses.
 /// Problems with reading the file, or a file others may change, name the path.

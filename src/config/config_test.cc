@@ -166,26 +166,25 @@ TEST_CASE("config: a file others may change is not trusted") {
   st.st_uid = 0;
   st.st_gid = 0;
   const uid_t daemon_uid = 990;
-  const gid_t daemon_gid = 990;
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid).empty());
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid).empty());
   st.st_mode = S_IFREG | 0664;  // root's group may write: root may anyway
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid).empty());
-  st.st_gid = daemon_gid;  // so may the daemon's own group
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid).empty());
-  st.st_uid = daemon_uid;  // and the daemon's user may own it
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid).empty());
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid).empty());
+  st.st_mode = S_IFREG | 0644;
+  st.st_uid = daemon_uid;  // the daemon's user may own it
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid).empty());
 
   st.st_uid = 0;
-  st.st_gid = 100;
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid) ==
-        "/etc/t.ini: writable by group 100 (mode 0664): whoever can change it can send the "
+  st.st_mode = S_IFREG | 0664;
+  st.st_gid = 990;  // even the daemon's own group: under the unit it is the readers' group
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid) ==
+        "/etc/t.ini: writable by group 990 (mode 0664): whoever can change it can send the "
         "password to a server of their choosing; chmod g-w it");
   st.st_mode = S_IFREG | 0646;
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid)
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid)
             .starts_with("/etc/t.ini: writable by every user of the host (mode 0646)"));
   st.st_mode = S_IFREG | 0644;
   st.st_uid = 1000;
-  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid, daemon_gid)
+  CHECK(ConfigFileOwnershipProblem("/etc/t.ini", st, daemon_uid)
             .starts_with("/etc/t.ini: owned by uid 1000, neither root nor the daemon's user"));
 }
 
