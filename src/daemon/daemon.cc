@@ -307,7 +307,7 @@ void Daemon::Reload(MonoTime now) {
   }
   if (socket_) socket_->SetIdentities(Served());
   ReloadProxies(std::move(fresh_proxies));
-  WatchTokenDirectories();  // a new file.path may be in a new directory
+  WatchTokenDirectories(true);  // a new file.path may be in a new directory
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -394,11 +394,11 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   }
 }
 
-void Daemon::WatchTokenDirectories() {
+void Daemon::WatchTokenDirectories(bool report) {
   for (auto& id : identities_) {
     const std::string dir = id->publisher->directory();
     if (dir.empty()) continue;
-    if (Status s = token_directories_.Add(dir); !s) {
+    if (Status s = token_directories_.Add(dir); !s && report) {
       LogWarning(s.error() + "; a token file removed there comes back at the next refresh");
     }
   }
@@ -437,7 +437,7 @@ int Daemon::Run() {
       id->keeper->Reuse(now, std::move(*saved));
     }
   }
-  WatchTokenDirectories();
+  WatchTokenDirectories(true);
   std::string who;
   for (const auto& p : prepared_.identities) {
     std::string login =
@@ -472,6 +472,9 @@ int Daemon::Run() {
     }
     if (check_files_at_ && *check_files_at_ <= now) check_files_at_.reset();
     if (check_files_at_) wake = std::min(wake, *check_files_at_);
+    // Each round (rare: rounds follow events): a directory removed and made
+    // anew has lost its watch.
+    WatchTokenDirectories(false);
     MaybeReady(now);
     UpdateStatus(now);
     notifier_.MaybePing(now);

@@ -18,8 +18,9 @@ DirectoryWatch::~DirectoryWatch() {
 
 Status DirectoryWatch::Add(const std::string& dir) {
   if (fd_ < 0) return Error{"cannot watch " + dir + ": inotify is unavailable: " + unavailable_};
-  constexpr uint32_t kEvents =
-      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_ONLYDIR;
+  constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY |
+                               IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+                               IN_ONLYDIR;
   if (inotify_add_watch(fd_, dir.c_str(), kEvents) < 0) {
     return Error{"cannot watch " + dir + ": " + std::strerror(errno)};
   }

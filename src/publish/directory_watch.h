@@ -21,7 +21,8 @@ class DirectoryWatch {
   /// -1 when inotify is unavailable (then nothing is watched).
   int fd() const { return fd_; }
   /// Watches `dir` for entries created, removed, renamed, written or changed
-  /// in mode or owner. Watching a directory again is harmless.
+  /// in mode or owner, and for its own removal or move. Watching a directory
+  /// again is harmless (and needed once it was removed and made anew).
   Status Add(const std::string& dir);
   /// Reads every pending event; true when there was one.
   bool Drain();

@@ -89,6 +89,8 @@ Status TokenFile::Publish(const std::string& content, std::string* warning) {
   }
   if (int r = ops_->WriteAll(fd, content); r < 0) return fail("write", r);
   if (int r = ops_->Sync(fd); r < 0) return fail("fsync", r);
+  struct stat written;
+  bool known = ::fstat(fd, &written) == 0;
   if (int r = ops_->Close(fd); r < 0) {
     ops_->Unlink(dir, temp);
     return Error{config_.path + ": close failed: " + Reason(r) +
@@ -99,10 +101,15 @@ Status TokenFile::Publish(const std::string& content, std::string* warning) {
     return Error{config_.path + ": rename failed: " + Reason(r) +
                  "; the previous file is unchanged"};
   }
+  // Its times after the rename (which moves the change time); a file that is
+  // not the one written by then was replaced in between, and counts as such.
   struct stat st;
   published_.reset();
-  if (fstatat(dir, BaseName().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
-    published_ = Published{st.st_dev, st.st_ino, st.st_ctim};
+  if (known && fstatat(dir, BaseName().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    bool ours = st.st_dev == written.st_dev && st.st_ino == written.st_ino;
+    published_ = Published{written.st_dev, written.st_ino, written.st_size, st.st_mtim,
+                           ours ? st.st_ctim : timespec{0, 0}};
+  }
   // The new file is in place and readers see it: the publication counts. A failed
   // directory fsync only weakens durability across a power loss (which /run, a
   // tmpfs, does not have anyway), so it is a warning, not a failure.
@@ -117,9 +124,12 @@ bool TokenFile::StillPublished() const {
   if (!published_) return true;
   struct stat st;
   if (lstat(config_.path.c_str(), &st) != 0) return false;
-  return st.st_dev == published_->dev && st.st_ino == published_->ino &&
-         st.st_ctim.tv_sec == published_->ctime.tv_sec &&
-         st.st_ctim.tv_nsec == published_->ctime.tv_nsec;
+  auto same = [](const timespec& a, const timespec& b) {
+    return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+  };
+  return st.st_dev == published_->dev && st.st_ino == published_->ino && st.st_nlink > 0 &&
+         st.st_size == published_->size && same(st.st_mtim, published_->mtime) &&
+         same(st.st_ctim, published_->ctime);
 }
 
 Status TokenFile::Remove() {

@@ -38,8 +38,9 @@ class TokenFile {
   Status Remove();
 
   /// Whether the file at the path is still the one the last Publish put
-  /// there, untouched: same inode, same change time (any write, chmod, chown
-  /// or rename by someone else moves it). True when nothing was published.
+  /// there, untouched: same inode, still linked, same size, modification and
+  /// change time (a write, truncation, chmod, chown or rename by someone else
+  /// moves one of them). True when nothing was published.
   bool StillPublished() const;
 
   /// Checks the directory is fit to hold a secret: it exists and is not
@@ -51,15 +52,17 @@ class TokenFile {
   int RemoveLeftovers();
 
   const std::string& path() const { return config_.path; }
+  std::string Directory() const;
 
  private:
-  std::string Directory() const;
   std::string BaseName() const;
   std::string TempPrefix() const { return "." + BaseName() + ".tmp."; }
 
   struct Published {
     dev_t dev;
     ino_t ino;
+    off_t size;
+    timespec mtime;
     timespec ctime;
   };
 

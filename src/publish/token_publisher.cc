@@ -1,6 +1,11 @@
 #include "publish/token_publisher.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -41,46 +46,71 @@ void TokenPublisher::SweepLeftovers() {
   state_->RemoveLeftovers();
 }
 
+namespace {
+
+// The whole of a file we wrote ourselves: a regular file of our own user,
+// opened without following a symbolic link; nullopt otherwise.
+std::optional<std::string> ReadOwnFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st;
+  std::optional<std::string> text;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+    text.emplace();
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+      if (n > 0) text->append(buf, static_cast<size_t>(n));
+    }
+    WipeMemory(buf, sizeof buf);
+    if (n < 0) {
+      WipeMemory(text->data(), text->size());
+      text.reset();
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace
+
 std::optional<Token> TokenPublisher::LoadSaved(MonoTime now, WallTime wall_now,
                                                const std::string& username) {
-  std::ifstream in(state_->path());
-  if (!in) {
-    if (auto token = LoadJsonFile(now, wall_now, username)) return token;
-    RemoveAll();  // a file left without its lifetime is not servable
-    return std::nullopt;
+  std::string state_problem;  // why the saved state, which exists, cannot be used
+  if (std::optional<std::string> content = ReadOwnFile(state_->path())) {
+    Result<Token> token = ParseTokenState(*content, boot_id_, username, now, wall_now);
+    WipeMemory(content->data(), content->size());
+    if (token) return std::move(*token);
+    state_problem = token.error();
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
-  Result<Token> token = ParseTokenState(content, boot_id_, username, now, wall_now);
-  WipeMemory(content.data(), content.size());
-  if (!token) {
-    LogInfo(prefix_ + "not reusing the saved token " + state_->path() + ": " + token.error() +
+  if (auto token = LoadJsonFile(now, wall_now, username, state_problem)) return token;
+  if (!state_problem.empty()) {
+    LogInfo(prefix_ + "not reusing the saved token " + state_->path() + ": " + state_problem +
             "; removed it, logging in");
-    RemoveAll();
-    return std::nullopt;
   }
-  return std::move(*token);
+  RemoveAll();  // a token file left without a usable lifetime is not servable
+  return std::nullopt;
 }
 
 // A json token file carries its own lifetime, so it is servable without the
-// saved state (deleted, or written by a run that could not save it).
+// saved state (deleted, damaged, or written by a run that could not save it).
 std::optional<Token> TokenPublisher::LoadJsonFile(MonoTime now, WallTime wall_now,
-                                                  const std::string& username) {
+                                                  const std::string& username,
+                                                  const std::string& state_problem) {
   if (!file_ || file_config_.format != TokenFormat::kJson) return std::nullopt;
-  std::ifstream in(file_->path());
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string content = text.str();
-  Result<Token> token = ParseTokenMetadata(content, username, now, wall_now);
-  WipeMemory(content.data(), content.size());
+  std::optional<std::string> content = ReadOwnFile(file_->path());
+  if (!content) return std::nullopt;
+  Result<Token> token = ParseTokenMetadata(*content, username, now, wall_now);
+  WipeMemory(content->data(), content->size());
+  const std::string state = state_problem.empty() ? "no saved state beside " + file_->path()
+                                                  : "the saved state beside " + file_->path() +
+                                                        " is unusable (" + state_problem + ")";
   if (!token) {
-    LogInfo(prefix_ + "not reusing the token of " + file_->path() +
-            " (no saved state beside it): " + token.error() + "; removed it, logging in");
+    LogInfo(prefix_ + state + "; not reusing its json token either: " + token.error() +
+            "; removed it, logging in");
     return std::nullopt;
   }
-  LogInfo(prefix_ + "no saved state beside " + file_->path() + "; reusing its json token");
+  LogInfo(prefix_ + state + "; reusing its json token");
   save_on_reuse_ = true;
   return std::move(*token);
 }
@@ -92,6 +122,7 @@ void TokenPublisher::OnTokenEvent(const std::string&, const TokenEvent& event) {
     case TokenChange::kReused:
       token_ = event.token;
       failures_ = 0;
+      repairs_ = 0;
       Write(event.now);
       if (event.change != TokenChange::kReused || save_on_reuse_) SaveState();
       save_on_reuse_ = false;
@@ -145,17 +176,23 @@ void TokenPublisher::Write(MonoTime now) {
 
 void TokenPublisher::RepairIfTampered(MonoTime now) {
   if (!file_ || !token_ || dirty_ || !token_->ValidAt(now) || file_->StillPublished()) return;
+  // Another writer of the same file (a second daemon, the same file under two
+  // paths) would make this a rewrite every second for ever.
+  constexpr int kMaxRepairsPerToken = 5;
+  if (++repairs_ > kMaxRepairsPerToken) {
+    if (repairs_ == kMaxRepairsPerToken + 1) {
+      LogError(prefix_ + file_->path() + ": changed by someone else again after " +
+               std::to_string(kMaxRepairsPerToken) +
+               " repairs; is another program writing it? Left alone until the next token");
+    }
+    return;
+  }
   LogWarning(prefix_ + file_->path() +
              ": removed, replaced or changed by someone else; writing it again");
   Write(now);
 }
 
-std::string TokenPublisher::directory() const {
-  if (!file_) return "";
-  const std::string& p = file_->path();
-  size_t slash = p.rfind('/');
-  return slash == 0 ? "/" : p.substr(0, slash);
-}
+std::string TokenPublisher::directory() const { return file_ ? file_->Directory() : ""; }
 
 void TokenPublisher::SaveState() {
   if (!token_) return;
@@ -209,7 +246,9 @@ void TokenPublisher::Reconfigure(MonoTime now, FileConfig file, std::string stat
   }
   bool file_changed = file != file_config_;
   file_config_ = std::move(file);
-  file_ = file_config_.path.empty() ? nullptr : std::make_unique<TokenFile>(file_config_, &ops_);
+  if (file_changed || !file_) {  // kept as it is otherwise: it knows what it published
+    file_ = file_config_.path.empty() ? nullptr : std::make_unique<TokenFile>(file_config_, &ops_);
+  }
   if (state_path != state_->path()) {
     (void)state_->Remove();
     state_ = MakeStateFile(state_path, &ops_);

@@ -63,7 +63,8 @@ class TokenPublisher final : public TokenObserver {
   void SaveState();
   void RemoveAll();
   void SweepIfNeeded();
-  std::optional<Token> LoadJsonFile(MonoTime now, WallTime wall_now, const std::string& username);
+  std::optional<Token> LoadJsonFile(MonoTime now, WallTime wall_now, const std::string& username,
+                                    const std::string& state_problem);
 
   FileConfig file_config_;
   FileOps ops_;
@@ -79,7 +80,9 @@ class TokenPublisher final : public TokenObserver {
   MonoTime next_retry_;
   std::string last_error_;
   bool sweep_pending_ = false;  // a failed write may have left a temp file
-  bool save_on_reuse_ = false;  // the token to reuse came from a json file, not the state
+  bool save_on_reuse_ = false;
+  int repairs_ = 0;  // tampered files written again since the last token event  // the token to
+                     // reuse came from a json file, not the state
 };
 
 }  // namespace tokend

@@ -87,6 +87,13 @@ TEST_CASE("publisher: without a saved state a json token file is reused, any oth
                                              MonoTime{10s}});
     CHECK(std::filesystem::exists(dir.Join(".token.state")));  // saved again
   }
+  WriteFile(dir.Join(".token.state"), "damaged");  // an unusable state: the json file still is
+  {
+    TokenPublisher again(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    auto saved = again.LoadSaved(MonoTime{10s}, wall + 40s, "tokend");
+    REQUIRE(saved);
+    CHECK(saved->value == "abc");
+  }
   std::filesystem::remove(dir.Join(".token.state"));
   TokenPublisher late(file, dir.Join(".token.state"), RefreshConfig{}, "");
   CHECK_FALSE(late.LoadSaved(MonoTime{10s}, wall + 100s, "tokend"));  // expired: removed

@@ -163,7 +163,8 @@ class FaultTest(TokendTestCase):
         d = self.daemon([f"127.0.0.1:{hole.getsockname()[1]}", nacos.server_entry],
                         nacos__connect_timeout="1s", nacos__request_timeout="10s")
         token = d.wait_token(timeout=8)
-        self.assertLess(time.monotonic() - started, 4, "not left at connect_timeout")
+        # Well under request_timeout (10 s), with room for a slow start under the sanitizers.
+        self.assertLess(time.monotonic() - started, 6, "not left at connect_timeout")
         # The server that failed is named, though the round succeeded.
         self.assertRegex(d.log(), rf"<4>logged in at http://{re.escape(nacos.server_entry)} after: "
                                   rf"http://127\.0\.0\.1:{hole.getsockname()[1]}: .*time")
