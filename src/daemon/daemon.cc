@@ -22,6 +22,16 @@ bool SameAddress(const ProxyConfig& a, const ProxyConfig& b) {
   return a.path == b.path && a.listen_text == b.listen_text;
 }
 
+// The servers a saved token of `identity` must come from to be reused: its
+// Nacos servers for a password login. (An OIDC token names the token endpoint,
+// known only after discovery: not checked.)
+std::vector<std::string> SavedTokenServers(const PreparedIdentity& identity) {
+  std::vector<std::string> servers;
+  if (identity.config.nacos.login != LoginKind::kPassword) return servers;
+  for (const auto& s : identity.config.nacos.servers) servers.push_back(s.Display());
+  return servers;
+}
+
 }  // namespace
 
 Daemon::Daemon(const Clock* clock, PreparedConfig config, ConfigSource source)
@@ -255,8 +265,8 @@ void Daemon::Reload(MonoTime now) {
       auto id = MakeIdentity(prepared, next.config);
       SetLogPrefix(*id, next.identities.size() > 1);  // before its first line (reuse)
       id->publisher->SweepLeftovers();
-      if (auto saved =
-              id->publisher->LoadSaved(now, clock_->WallNow(), prepared.login->principal()))
+      if (auto saved = id->publisher->LoadSaved(now, clock_->WallNow(), prepared.login->principal(),
+                                                SavedTokenServers(prepared)))
         id->keeper->Reuse(now, std::move(*saved));
       kept.push_back(std::move(id));
       added.push_back(name);
@@ -433,7 +443,8 @@ int Daemon::Run() {
   MonoTime now = clock_->Now();
   for (auto& id : identities_) {
     if (auto saved =
-            id->publisher->LoadSaved(now, clock_->WallNow(), id->keeper->login().principal())) {
+            id->publisher->LoadSaved(now, clock_->WallNow(), id->keeper->login().principal(),
+                                     SavedTokenServers(*prepared_.Find(id->name)))) {
       id->keeper->Reuse(now, std::move(*saved));
     }
   }

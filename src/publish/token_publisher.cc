@@ -72,18 +72,28 @@ std::optional<std::string> ReadOwnFile(const std::string& path) {
   return text;
 }
 
+// A saved token of a server no longer configured is not reused.
+Result<Token> FromServers(Result<Token> token, const std::vector<std::string>& servers) {
+  if (!token || servers.empty() ||
+      std::find(servers.begin(), servers.end(), token->server) != servers.end())
+    return token;
+  return Error{"its token came from " + token->server + ", no longer one of nacos.servers"};
+}
+
 }  // namespace
 
 std::optional<Token> TokenPublisher::LoadSaved(MonoTime now, WallTime wall_now,
-                                               const std::string& username) {
+                                               const std::string& username,
+                                               const std::vector<std::string>& servers) {
   std::string state_problem;  // why the saved state, which exists, cannot be used
   if (std::optional<std::string> content = ReadOwnFile(state_->path())) {
-    Result<Token> token = ParseTokenState(*content, boot_id_, username, now, wall_now);
+    Result<Token> token =
+        FromServers(ParseTokenState(*content, boot_id_, username, now, wall_now), servers);
     WipeMemory(content->data(), content->size());
     if (token) return std::move(*token);
     state_problem = token.error();
   }
-  if (auto token = LoadJsonFile(now, wall_now, username, state_problem)) return token;
+  if (auto token = LoadJsonFile(now, wall_now, username, servers, state_problem)) return token;
   if (!state_problem.empty()) {
     LogInfo(prefix_ + "not reusing the saved token " + state_->path() + ": " + state_problem +
             "; removed it, logging in");
@@ -96,11 +106,12 @@ std::optional<Token> TokenPublisher::LoadSaved(MonoTime now, WallTime wall_now,
 // saved state (deleted, damaged, or written by a run that could not save it).
 std::optional<Token> TokenPublisher::LoadJsonFile(MonoTime now, WallTime wall_now,
                                                   const std::string& username,
+                                                  const std::vector<std::string>& servers,
                                                   const std::string& state_problem) {
   if (!file_ || file_config_.format != TokenFormat::kJson) return std::nullopt;
   std::optional<std::string> content = ReadOwnFile(file_->path());
   if (!content) return std::nullopt;
-  Result<Token> token = ParseTokenMetadata(*content, username, now, wall_now);
+  Result<Token> token = FromServers(ParseTokenMetadata(*content, username, now, wall_now), servers);
   WipeMemory(content->data(), content->size());
   const std::string state = state_problem.empty() ? "no saved state beside " + file_->path()
                                                   : "the saved state beside " + file_->path() +

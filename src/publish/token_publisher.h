@@ -35,7 +35,10 @@ class TokenPublisher final : public TokenObserver {
   /// what was found and why it was not reused. Without a saved state, a json
   /// token file (which carries its lifetime) is reused instead, and the state
   /// is saved again; another token file left without it is removed.
-  std::optional<Token> LoadSaved(MonoTime now, WallTime wall_now, const std::string& username);
+  /// `servers` (as Display() shows them), when not empty: the token must come
+  /// from one of them (a restart after nacos.servers changed logs in anew).
+  std::optional<Token> LoadSaved(MonoTime now, WallTime wall_now, const std::string& username,
+                                 const std::vector<std::string>& servers = {});
 
   void OnTokenEvent(const std::string& identity, const TokenEvent& event) override;
 
@@ -64,6 +67,7 @@ class TokenPublisher final : public TokenObserver {
   void RemoveAll();
   void SweepIfNeeded();
   std::optional<Token> LoadJsonFile(MonoTime now, WallTime wall_now, const std::string& username,
+                                    const std::vector<std::string>& servers,
                                     const std::string& state_problem);
 
   FileConfig file_config_;

@@ -56,6 +56,18 @@ TEST_CASE("publisher: a saved state is read back with its generation, a bad one 
   REQUIRE(saved);
   CHECK(saved->value == "abc");
   CHECK(saved->generation == 3);
+  {
+    TokenPublisher p(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    auto token = MakeToken("abc", now);
+    std::const_pointer_cast<Token>(token)->server = "http://10.0.0.1:8848";
+    p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, token, now});
+    TokenPublisher moved(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    CHECK(moved.LoadSaved(now + 1s, WallTime{}, "tokend",
+                          {"http://10.0.0.2:8848", "http://10.0.0.1:8848"}));
+    TokenPublisher elsewhere(file, dir.Join(".token.state"), RefreshConfig{}, "");
+    CHECK_FALSE(elsewhere.LoadSaved(now + 1s, WallTime{}, "tokend", {"http://10.0.0.2:8848"}));
+    p.OnTokenEvent("default", TokenEvent{TokenChange::kNew, MakeToken("abc", now), now});
+  }
   CHECK_FALSE(again.LoadSaved(now + 1s, WallTime{}, "someone-else"));
   CHECK_FALSE(std::filesystem::exists(dir.Join(".token.state")));  // not ours: removed
   CHECK_FALSE(std::filesystem::exists(file.path));

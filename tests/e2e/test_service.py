@@ -3,6 +3,7 @@ the watchdog, socket activation, and a restart that reuses the saved token witho
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -134,6 +135,13 @@ class ServiceTest(TokendTestCase):
         self.assertFalse(os.path.exists(leftover))
         wait_until(lambda: d3.request()[2] == token)
         self.assertEqual(nacos.stats()["logins"], 1)
+        self.assertEqual(d3.stop(), 0)
+        # Not a token of a server no longer configured (nacos.servers changed between runs).
+        other = self.fake_nacos(ttl=60)
+        d4 = self.daemon([other.server_entry])
+        d4.wait_log(r"not reusing the saved token .*: its token came from http://"
+                    + re.escape(nacos.server_entry) + ", no longer one of nacos.servers")
+        d4.wait_log("new token from http://" + re.escape(other.server_entry))
 
     def test_a_json_token_file_is_reused_without_its_saved_state(self):
         nacos = self.fake_nacos(ttl=60)
