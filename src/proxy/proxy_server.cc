@@ -302,6 +302,22 @@ ProxyListeners::~ProxyListeners() {
 
 namespace {
 
+// The Unix socket settings of a [proxy] section, as the listener takes them.
+SocketConfig SocketOf(const ProxyConfig& c) {
+  SocketConfig sc;
+  sc.path = c.path;
+  sc.mode = c.mode;
+  sc.group = c.group;
+  sc.gid = c.gid;
+  return sc;
+}
+
+// The listener's errors name socket.KEY; a proxy's name its section's KEY.
+Error InSection(const ProxyConfig& c, std::string error) {
+  if (error.starts_with("socket.")) error = c.section + "." + error.substr(7);
+  return Error{std::move(error)};
+}
+
 void WatchListener(int epoll, int fd) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLEXCLUSIVE;
@@ -328,17 +344,8 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::Create(const ProxyConfig& conf
       LookupTiming{std::chrono::seconds(30), std::chrono::seconds(1), std::chrono::minutes(10)},
       LookupUserGroups, [p = impl.get()] { p->WakeAll(); });
   if (!config.path.empty() && !inherited.path) {
-    SocketConfig sc;
-    sc.path = config.path;
-    sc.mode = config.mode;
-    sc.group = config.group;
-    sc.gid = config.gid;
-    auto bound = UnixListener::Bind(sc);
-    if (!bound) {
-      std::string e = bound.error();
-      if (e.starts_with("socket.")) e = config.section + "." + e.substr(7);
-      return Error{e};
-    }
+    auto bound = UnixListener::Bind(SocketOf(config));
+    if (!bound) return InSection(config, bound.error());
     impl->listener = std::move(*bound);
   }
   if (!config.listen_text.empty() && !inherited.listen) {
@@ -407,16 +414,8 @@ Status ProxyServer::Adopt(ProxyListeners* held) {
       held->unix_listener.path() == c.path) {
     impl_->listener = std::move(held->unix_listener);
     for (auto& w : impl_->workers) WatchListener(w.epoll, impl_->listener.fd());
-    SocketConfig sc;
-    sc.path = c.path;
-    sc.mode = c.mode;
-    sc.group = c.group;
-    sc.gid = c.gid;
-    if (Status applied = impl_->listener.Apply(sc); !applied) {
-      std::string e = applied.error();
-      if (e.starts_with("socket.")) e = c.section + "." + e.substr(7);
-      status = Error{e};
-    }
+    if (Status applied = impl_->listener.Apply(SocketOf(c)); !applied)
+      status = InSection(c, applied.error());
   }
   if (!c.listen_text.empty() && impl_->tcp_fd < 0 && held->tcp_fd >= 0 &&
       held->tcp_address == c.listen) {
@@ -450,16 +449,8 @@ Status ProxyServer::Reconfigure(const ProxyConfig& config) {
   impl_->settings_generation.fetch_add(1);
   impl_->WakeAll();  // exchanges under way are checked against the new lists
   if (config.path.empty()) return Status::Ok();
-  SocketConfig sc;
-  sc.path = config.path;
-  sc.mode = config.mode;
-  sc.group = config.group;
-  sc.gid = config.gid;
-  if (Status applied = impl_->listener.Apply(sc); !applied) {
-    std::string e = applied.error();
-    if (e.starts_with("socket.")) e = fixed.section + "." + e.substr(7);
-    return Error{e};
-  }
+  if (Status applied = impl_->listener.Apply(SocketOf(config)); !applied)
+    return InSection(fixed, applied.error());
   return Status::Ok();
 }
 
