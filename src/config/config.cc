@@ -9,10 +9,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "base/read_to_end.h"
 #include "config/oidc_config.h"
 
 namespace tokend {
@@ -601,12 +600,7 @@ Config LoadConfig(const std::string& file, const std::vector<std::string>& defin
       problems->push_back(unsafe);
     } else {
       std::string text;
-      char buf[8192];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-        if (n > 0) text.append(buf, static_cast<size_t>(n));
-      }
-      if (n < 0)
+      if (!ReadToEnd(fd, &text))
         problems->push_back(file + ": cannot read the configuration: " + std::strerror(errno));
       values = ParseIni(text, file, problems);
     }

@@ -317,7 +317,7 @@ void Daemon::Reload(MonoTime now) {
   }
   if (socket_) socket_->SetIdentities(Served());
   ReloadProxies(std::move(fresh_proxies));
-  WatchTokenDirectories(true);  // a new file.path may be in a new directory
+  WatchTokenDirectories();  // a new file.path may be in a new directory
   auto list = [](const std::vector<std::string>& names) {
     std::string out;
     for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -404,13 +404,13 @@ void Daemon::ReloadProxies(std::vector<std::unique_ptr<ProxyServer>> fresh) {
   }
 }
 
-void Daemon::WatchTokenDirectories(bool report) {
+void Daemon::WatchTokenDirectories() {
+  std::vector<std::string> dirs;
   for (auto& id : identities_) {
-    const std::string dir = id->publisher->directory();
-    if (dir.empty()) continue;
-    if (Status s = token_directories_.Add(dir); !s && report) {
-      LogWarning(s.error() + "; a token file removed there comes back at the next refresh");
-    }
+    if (std::string dir = id->publisher->directory(); !dir.empty()) dirs.push_back(dir);
+  }
+  for (const std::string& problem : token_directories_.Watch(std::move(dirs))) {
+    LogWarning(problem + "; a token file removed there comes back at the next refresh");
   }
 }
 
@@ -448,7 +448,7 @@ int Daemon::Run() {
       id->keeper->Reuse(now, std::move(*saved));
     }
   }
-  WatchTokenDirectories(true);
+  WatchTokenDirectories();
   std::string who;
   for (const auto& p : prepared_.identities) {
     std::string login =
@@ -472,20 +472,22 @@ int Daemon::Run() {
     now = clock_->Now();
     HandleRefreshRequests(now);  // first: a request joins a round whose outcome is waiting
     CollectLogins(now);
+    if (check_files_at_ && *check_files_at_ <= now) {
+      check_files_at_.reset();
+      for (auto& id : identities_) id->publisher->RepairIfTampered(now);
+    }
     MonoTime wake = now + std::chrono::hours(24);
     for (auto& id : identities_) {
       id->keeper->Advance(now);
       if (auto login = id->keeper->TakeDueLogin(now)) id->worker->Start(std::move(login));
       id->publisher->RetryIfDue(now);
-      if (check_files_at_ && *check_files_at_ <= now) id->publisher->RepairIfTampered(now);
       wake = std::min(wake, id->keeper->NextWake(now));
       if (auto retry = id->publisher->next_retry()) wake = std::min(wake, *retry);
     }
-    if (check_files_at_ && *check_files_at_ <= now) check_files_at_.reset();
     if (check_files_at_) wake = std::min(wake, *check_files_at_);
     // Each round (rare: rounds follow events): a directory removed and made
-    // anew has lost its watch.
-    WatchTokenDirectories(false);
+    // anew has no watch yet.
+    token_directories_.Renew();
     MaybeReady(now);
     UpdateStatus(now);
     notifier_.MaybePing(now);

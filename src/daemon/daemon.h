@@ -78,9 +78,9 @@ class Daemon final : private TokenObserver {
   void CollectLogins(MonoTime now);
   void MaybeReady(MonoTime now);
   void UpdateStatus(MonoTime now);
-  /// Watches the directory of every token file (DirectoryWatch); `report`:
-  /// log a directory that cannot be watched.
-  void WatchTokenDirectories(bool report);
+  /// Watches the directory of every token file (DirectoryWatch), saying which
+  /// cannot be.
+  void WatchTokenDirectories();
   void Reload(MonoTime now);
   void HandleSignal(int signo, MonoTime now, bool* stop);
 

@@ -26,8 +26,8 @@ struct LoginSuccess {
 struct LoginRoundResult {
   std::optional<LoginSuccess> success;
   FailureKind failure_kind = FailureKind::kTransient;  // when !success
-  std::string
-      error;  // every failed server's reason, "; "-separated (with a success: those before it)
+  // Every failed server's reason, "; "-separated (with a success: those before it).
+  std::string error;
   MonoDuration retry_after{0};  // longest Retry-After of a 429/503 in this round
 };
 

@@ -101,8 +101,8 @@ void TokenKeeper::FinishLogin(MonoTime now, const LoginMethod* from, LoginRoundR
                                                                       : LoginResult::kFailed;
   board_->metrics.RecordRound(label, took, UnixSeconds(clock_->WallNow()));
   if (result.success) {
-    if (!result.error
-             .empty()) {  // a server of the list is failing: worth knowing before it matters
+    // Servers before the one that answered failed: worth knowing before it matters.
+    if (!result.error.empty()) {
       LogWarning(prefix_ + "logged in at " + result.success->server + " after: " + result.error);
     }
     OnSuccess(now, *result.success, forced);

@@ -5,8 +5,7 @@
 #pragma once
 
 #include <string>
-
-#include "base/status.h"
+#include <vector>
 
 namespace tokend {
 
@@ -20,16 +19,21 @@ class DirectoryWatch {
 
   /// -1 when inotify is unavailable (then nothing is watched).
   int fd() const { return fd_; }
-  /// Watches `dir` for entries created, removed, renamed, written or changed
-  /// in mode or owner, and for its own removal or move. Watching a directory
-  /// again is harmless (and needed once it was removed and made anew).
-  Status Add(const std::string& dir);
+  /// Watches `dirs` for entries created, removed, renamed, written or changed
+  /// in mode or owner, and for their own removal or move. Returns a problem
+  /// per directory that cannot be watched (now; Renew tries again).
+  std::vector<std::string> Watch(std::vector<std::string> dirs);
   /// Reads every pending event; true when there was one.
   bool Drain();
+  /// Watches the same directories again, quietly: one removed and made anew
+  /// has no watch yet. (Its removal is no signal to wait for: a socket bound
+  /// in it keeps the directory alive, so the kernel reports nothing.)
+  void Renew();
 
  private:
   int fd_ = -1;
   std::string unavailable_;  // why inotify could not be set up
+  std::vector<std::string> dirs_;
 };
 
 }  // namespace tokend

@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include "base/duration.h"
 #include "base/log.h"
+#include "base/read_to_end.h"
 #include "base/secret.h"
 #include "publish/token_state.h"
 
@@ -57,13 +56,7 @@ std::optional<std::string> ReadOwnFile(const std::string& path) {
   std::optional<std::string> text;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
     text.emplace();
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
-      if (n > 0) text->append(buf, static_cast<size_t>(n));
-    }
-    WipeMemory(buf, sizeof buf);
-    if (n < 0) {
+    if (!ReadToEnd(fd, &*text)) {
       WipeMemory(text->data(), text->size());
       text.reset();
     }

@@ -84,9 +84,8 @@ class TokenPublisher final : public TokenObserver {
   MonoTime next_retry_;
   std::string last_error_;
   bool sweep_pending_ = false;  // a failed write may have left a temp file
-  bool save_on_reuse_ = false;
-  int repairs_ = 0;  // tampered files written again since the last token event  // the token to
-                     // reuse came from a json file, not the state
+  bool save_on_reuse_ = false;  // the token to reuse came from a json file, not the state
+  int repairs_ = 0;             // tampered files written again since the last token event
 };
 
 }  // namespace tokend
