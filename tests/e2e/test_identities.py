@@ -290,10 +290,13 @@ class IdentitiesTest(TokendTestCase):
         wait_until(lambda: os.path.exists(d.socket_path), what="the socket")
         os.chmod(self.dir, 0o711)
         os.chmod(run, 0o755)
+        sockets = socket_fds(d.pid)
         self.assertEqual(request_as(NOBODY, NOBODY, d.socket_path), (200, token))
+        # The count to start from is one without that request's connection, which the daemon
+        # closes a moment after answering (counted too early, it hid one of the two below).
+        wait_until(lambda: socket_fds(d.pid) == sockets, what="the first connection closed")
 
         # Held as nobody: a long poll for the next token, and an open keep-alive connection.
-        sockets = socket_fds(d.pid)
         poll = subprocess.Popen(
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "curl",
              "-sS", "-o", "-", "-w", "\n%{http_code}", "--unix-socket", d.socket_path,
